@@ -1,0 +1,253 @@
+"""``jejak``: every command is a thin wrapper over a service; errors become exit codes here only."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jejak.cli.output import err, ingest_progress, write_csv, write_jsonl, write_table
+from jejak.config import Settings, load_settings
+from jejak.errors import ConfigError, JejakError
+from jejak.services import records
+from jejak.services.ingest import hash_files, ingest_case
+from jejak.store.sql import Store
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="jejak: ingest, hash, match and link evidence."
+)
+case_app = typer.Typer(no_args_is_help=True, help="Create and list cases.")
+db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
+demo_app = typer.Typer(no_args_is_help=True, help="The benign synthetic seizure used by 'make demo'.")
+app.add_typer(case_app, name="case")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+
+class State:
+    db: str | None = None
+
+
+state = State()
+
+
+def settings(**overrides: Any) -> Settings:
+    return load_settings(db=state.db, **overrides)
+
+
+def open_store(s: Settings | None = None) -> Store:
+    return Store.open((s or settings()).db)
+
+
+FORMATS = ("jsonl", "csv", "table")
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+@app.callback()
+def main_options(
+    db: Annotated[
+        str | None, typer.Option("--db", help="SQLAlchemy URL (default: JEJAK_DB or sqlite:///jejak.db)")
+    ] = None,
+) -> None:
+    state.db = db
+
+
+@case_app.command("create")
+def case_create(
+    name: str,
+    agency: Annotated[str, typer.Option("--agency", help="the agency that owns the case")],
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the case as JSON")] = False,
+) -> None:
+    """Create a case owned by an agency (the agency is created on first use)."""
+    row = open_store().create_case(name, agency, description)
+    if as_json:
+        print(json.dumps({"case": row.name, "agency": row.agency, "created_at": row.created_at.isoformat()}))
+    else:
+        err.print(f"case [bold]{row.name}[/] created for {row.agency}")
+
+
+@case_app.command("ls")
+def case_ls(fmt: Annotated[str, typer.Option("--format")] = "table") -> None:
+    """List cases."""
+    check_format(fmt)
+    rows = [
+        {
+            "case": c.name,
+            "agency": c.agency,
+            "description": c.description,
+            "created_at": c.created_at.isoformat(),
+        }
+        for c in open_store().list_cases()
+    ]
+    if fmt == "jsonl":
+        write_jsonl(rows)
+    elif fmt == "csv":
+        write_csv(rows, ["case", "agency", "description", "created_at"])
+    else:
+        write_table(rows, ["case", "agency", "description", "created_at"])
+
+
+@app.command()
+def ingest(
+    sources: Annotated[list[Path], typer.Argument(help="folders, files, archives, raw/E01 disk images")],
+    case: Annotated[str, typer.Option("--case", help="the case to ingest into")],
+    exhibit: Annotated[
+        str | None, typer.Option("--exhibit", help="exhibit name (default: one per source, named after it)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="worker processes (0: in this process)")
+    ] = None,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Dask scheduler address, or 'local'")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print a machine-readable summary")] = False,
+) -> None:
+    """Ingest evidence: walk, hash (MD5, SHA-1, SHA-256, PDQ), read metadata, store. Re-run to resume."""
+    s = settings(workers=workers)
+    store = open_store(s)
+    with ingest_progress(not as_json) as update:
+        summary = ingest_case(
+            store, s, case, [str(p) for p in sources], exhibit=exhibit, cluster=cluster, on_progress=update
+        )
+    if as_json:
+        print(json.dumps(summary, default=records.json_default))
+        return
+    kinds = ", ".join(f"{n} {k}" for k, n in summary["by_kind"].items())
+    err.print(
+        f"ingested {summary['files']} files ({summary['bytes'] / 1e6:.1f} MB read) into case "
+        f"[bold]{case}[/] in {summary['seconds']:.1f}s: {kinds or 'nothing new'}; "
+        f"{summary['warnings']} warnings"
+    )
+    for r in summary["runs"]:
+        if r["leaves_skipped_as_already_done"]:
+            err.print(
+                f"  {r['exhibit']}: {r['leaves_skipped_as_already_done']} files already ingested, skipped"
+            )
+
+
+@app.command()
+def files(
+    case: Annotated[str, typer.Option("--case")],
+    exhibit: Annotated[str | None, typer.Option("--exhibit")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv | table")] = "jsonl",
+) -> None:
+    """Every file instance of a case with digests, PDQ, EXIF and warnings (docs/output.md)."""
+    check_format(fmt)
+    store = open_store()
+    row = store.get_case(case)
+    rows = (records.from_row(case, r) for r in store.iter_files(row.id, exhibit))
+    if fmt == "jsonl":
+        write_jsonl(rows)
+    elif fmt == "csv":
+        write_csv((records.csv_row(r) for r in rows), records.CSV_FIELDS)
+    else:
+        write_table(rows, ["exhibit", "path", "kind", "size", "sha256", "pdq", "deleted"])
+
+
+@app.command()
+def warnings(
+    case: Annotated[str, typer.Option("--case")],
+    exhibit: Annotated[str | None, typer.Option("--exhibit")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv | table")] = "table",
+) -> None:
+    """Warnings recorded while ingesting a case: what could not be read, and why."""
+    check_format(fmt)
+    store = open_store()
+    row = store.get_case(case)
+    rows = list(store.iter_warnings(row.id, exhibit))
+    if fmt == "jsonl":
+        write_jsonl(rows)
+    elif fmt == "csv":
+        write_csv(rows, ["exhibit", "stage", "message", "path", "created_at"])
+    else:
+        write_table(rows, ["exhibit", "stage", "path", "message"], title=f"{len(rows)} warnings in {case}")
+
+
+@app.command()
+def summary(
+    case: Annotated[str, typer.Option("--case")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Counts for a case: files, kinds, unique contents, deleted, PDQ-hashed, warnings."""
+    store = open_store()
+    row = store.get_case(case)
+    data = {"case": row.name, "agency": row.agency, **store.case_summary(row.id)}
+    if as_json:
+        print(json.dumps(data, default=records.json_default))
+        return
+    write_table(
+        [{"what": k, "count": v} for k, v in data.items() if k != "by_kind"]
+        + [{"what": f"kind: {k}", "count": v} for k, v in sorted(data["by_kind"].items())],
+        ["what", "count"],
+        title=f"case {row.name}",
+    )
+
+
+@app.command("hash")
+def hash_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (archives are expanded)")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv | table")] = "table",
+) -> None:
+    """Digests, PDQ and metadata of loose files. No database is used or created."""
+    check_format(fmt)
+    recs: list[dict[str, Any]] = []
+    for rec, warning in hash_files(settings(), [str(p) for p in paths]):
+        if rec is not None:
+            recs.append(records.from_record(rec))
+        elif warning is not None:
+            where = warning.pathspec.readable() if warning.pathspec else ""
+            err.print(f"[yellow]warning[/] {warning.stage}: {where}: {warning.message}")
+    if fmt == "jsonl":
+        write_jsonl(recs)
+    elif fmt == "csv":
+        write_csv((records.csv_row(r) for r in recs), records.CSV_FIELDS)
+    else:
+        write_table(recs, ["path", "kind", "size", "md5", "sha256", "pdq", "pdq_quality"])
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    open_store()
+    err.print("database is at the current schema")
+
+
+@demo_app.command("build")
+def demo_build(folder: Path, seed: Annotated[int, typer.Option("--seed")] = 2026) -> None:
+    """Write the benign synthetic seizure (procedural images only) under FOLDER/seizure."""
+    from jejak.testing.seizure import build_seizure
+
+    manifest = build_seizure(folder, seed=seed)
+    n = len(manifest.get("files", manifest)) if isinstance(manifest, dict) else len(manifest)
+    err.print(f"synthetic seizure written to {folder / 'seizure'} ({n} files in the manifest)")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except JejakError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted: committed work is kept; run the same command again to resume")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

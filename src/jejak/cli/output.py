@@ -1,0 +1,92 @@
+"""Writing records as jsonl, csv or a Rich table, and the ingest progress bar."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jejak.ingest.job import Progress
+from jejak.services.records import json_default
+
+err = Console(stderr=True)
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]]) -> int:
+    n = 0
+    out = sys.stdout
+    for r in rows:
+        out.write(json.dumps(r, default=json_default, ensure_ascii=False, sort_keys=False) + "\n")
+        n += 1
+    out.flush()
+    return n
+
+
+def write_csv(rows: Iterable[dict[str, Any]], fields: Iterable[str]) -> int:
+    w = csv.DictWriter(sys.stdout, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    n = 0
+    for r in rows:
+        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        n += 1
+    return n
+
+
+def write_table(rows: Iterable[dict[str, Any]], columns: list[str], title: str | None = None) -> int:
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    n = 0
+    for r in rows:
+        table.add_row(*(_cell(c, r.get(c)) for c in columns))
+        n += 1
+    Console().print(table)
+    return n
+
+
+_DIGESTS = ("md5", "sha1", "sha256", "pdq")
+
+
+def _cell(column: str, value: Any) -> str:
+    """Tables are for people: long digests are cut (jsonl and csv keep them whole)."""
+    if value is None:
+        return ""
+    text = str(value)
+    return text[:12] + "…" if column in _DIGESTS and len(text) > 13 else text
+
+
+@contextmanager
+def ingest_progress(enabled: bool) -> Iterator[Any]:
+    """A live line with files, files/s and MB/s when stderr is a terminal; a no-op otherwise."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    bar = RichProgress(
+        SpinnerColumn(),
+        TextColumn("[bold]ingest[/]"),
+        TextColumn("{task.fields[files]} files"),
+        TextColumn("{task.fields[fps]:.0f} files/s"),
+        TextColumn("{task.fields[mbps]:.1f} MB/s"),
+        TextColumn("{task.fields[warnings]} warnings"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("ingest", total=None, files=0, fps=0.0, mbps=0.0, warnings=0)
+
+    def update(p: Progress) -> None:
+        import time
+
+        secs = max(time.monotonic() - p.started, 1e-6)
+        bar.update(task, files=p.files, fps=p.files / secs, mbps=p.bytes / secs / 1e6, warnings=p.warnings)
+
+    with bar:
+        yield update

@@ -1,0 +1,48 @@
+"""Settings: the one table of defaults, each overridable by a JEJAK_-prefixed environment variable."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JEJAK_", extra="ignore")
+
+    db: str = Field("sqlite:///jejak.db", description="SQLAlchemy URL of the store")
+    workers: int = Field(
+        default_factory=lambda: max(1, len(os.sched_getaffinity(0))),
+        description="worker processes for ingest (0 = hash in the main process)",
+    )
+
+    # Safety limits: each produces a warning row, never a crash.
+    max_depth: int = Field(8, description="container nesting depth (zip in tar in zip... counts 1 each)")
+    max_file_size: int = Field(64 * GiB, description="largest file instance read for digests")
+    max_member_size: int = Field(4 * GiB, description="largest archive member expanded")
+    max_expansion_ratio: float = Field(200.0, description="uncompressed/compressed ratio of a member")
+    max_total_expanded: int = Field(64 * GiB, description="bytes expanded from one top-level container")
+    max_archive_members: int = Field(1_000_000, description="members read from one archive")
+    max_image_pixels: int = Field(200_000_000, description="image width x height decoded")
+    max_media_seconds: float = Field(60.0, description="time allowed to decode and hash one file's media")
+    spool_memory: int = Field(64 * MiB, description="nested seekable containers up to this size stay in RAM")
+
+    # Hashing.
+    pdq_min_side: int = Field(
+        512, description="reduced JPEG decode keeps the short side at least this large (PDQ accuracy)"
+    )
+
+    # Ingest plumbing.
+    batch_files: int = Field(100, description="files per worker task")
+    batch_bytes: int = Field(64 * MiB, description="bytes per worker task")
+    commit_every: int = Field(500, description="file rows per store transaction")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (from CLI flags) on top."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

@@ -1,0 +1,62 @@
+"""The error tree. Raised anywhere, translated only at the edges (CLI exit codes, API problem+JSON).
+
+JejakError                     exit 1
+├── ConfigError                exit 2   bad settings or arguments
+├── MissingDependency          exit 3   an optional extra is not installed
+├── NotFound                   exit 4   a case, exhibit, list... that does not exist
+├── AlreadyExists              exit 5   creating something that exists
+├── EvidenceError              exit 6   evidence that cannot be opened at all
+│   └── UnsupportedFormat               a container type we cannot read
+├── LimitExceeded              exit 7   a configured safety limit was hit
+└── StoreError                 exit 8   the database refused or is unusable
+"""
+
+from __future__ import annotations
+
+
+class JejakError(Exception):
+    exit_code = 1
+
+
+class ConfigError(JejakError):
+    exit_code = 2
+
+
+class MissingDependency(JejakError):
+    exit_code = 3
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(
+            f"the optional module {module!r} is not installed: pip install 'jejak[{extra}]' "
+            f"(or run 'make install', which installs every extra)"
+        )
+        self.module = module
+        self.extra = extra
+
+
+class NotFound(JejakError):
+    exit_code = 4
+
+
+class AlreadyExists(JejakError):
+    exit_code = 5
+
+
+class EvidenceError(JejakError):
+    exit_code = 6
+
+
+class UnsupportedFormat(EvidenceError):
+    pass
+
+
+class LimitExceeded(JejakError):
+    exit_code = 7
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class StoreError(JejakError):
+    exit_code = 8

@@ -1,0 +1,1 @@
+"""Backends that open byte streams from evidence: folders, archives, raw and E01 disk images."""

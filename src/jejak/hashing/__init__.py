@@ -1,0 +1,1 @@
+"""Digests from one read pass (StreamHasher) and media hashes from decoded pixels (registry)."""

@@ -1,0 +1,354 @@
+"""Turn one leaf into records: read once for digests, sniff, decode images for PDQ and EXIF, and
+expand containers (archives inline, top-level disk images into new leaves)."""
+
+from __future__ import annotations
+
+import collections
+import os
+import stat
+from typing import BinaryIO
+
+from PIL import Image, ImageFile
+
+from jejak.errors import EvidenceError, JejakError, LimitExceeded
+from jejak.evidence.archives import expand_7z, expand_single_stream, expand_tar, expand_zip
+from jejak.evidence.base import Member
+from jejak.evidence.disk import DiskImage, open_disk_stream
+from jejak.hashing.image import open_image, reduce_for_hashing
+from jejak.hashing.registry import image_hashers
+from jejak.hashing.stream import CHUNK, Digests, StreamHasher, hash_and_keep
+from jejak.ingest.deadline import DeadlineExceeded, deadline
+from jejak.metadata.exif import read_exif
+from jejak.model import FileRecord, Kind, PathSpec, WarningRecord
+from jejak.model.work import LeafTask, TaskResult
+from jejak.walk.limits import ExpansionBudget, Limits
+from jejak.walk.sniff import DECODABLE_IMAGES, DISK_TYPES, HEADER_BYTES, sniff
+
+
+class _DiskCache:
+    """Disk images opened by this worker process, reused across batches (opening E01 is not free)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._items: collections.OrderedDict[tuple[str, str], tuple[BinaryIO, DiskImage]] = (
+            collections.OrderedDict()
+        )
+        self._size = size
+
+    def get(self, os_path: str, layer: str) -> DiskImage:
+        key = (os_path, layer)
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key][1]
+        stream = open_disk_stream(layer, os_path, None)
+
+        def _ignore(stage: str, message: str, ps: PathSpec | None) -> None:
+            return None  # volume warnings were recorded when the image was first listed
+
+        disk = DiskImage(stream, PathSpec.os_path(os_path), layer, _ignore)  # only its volumes are used
+        self._items[key] = (stream, disk)
+        while len(self._items) > self._size:
+            _, (old, _) = self._items.popitem(last=False)
+            old.close()
+        return disk
+
+
+_DISKS = _DiskCache()
+
+
+def _fill_meta(rec: FileRecord, d: Digests) -> None:
+    rec.md5, rec.sha1, rec.sha256 = d.md5, d.sha1, d.sha256
+    if rec.size is None or d.complete:
+        rec.size = d.size
+
+
+class Processor:
+    def __init__(self, limits: Limits, pdq_min_side: int) -> None:
+        self.limits = limits
+        self.pdq_min_side = pdq_min_side
+        self.hashers = image_hashers()
+
+    # -- leaves ---------------------------------------------------------------------------------
+    def run(self, task: LeafTask) -> TaskResult:
+        result = TaskResult(task.key)
+        try:
+            self._run(task, result)
+        except JejakError as exc:
+            result.warnings.append(WarningRecord("read", str(exc), task.pathspec))
+        except Exception as exc:  # a bug or a library crash must not take the run down
+            result.warnings.append(WarningRecord("internal", f"{type(exc).__name__}: {exc}", task.pathspec))
+        return result
+
+    def _run(self, task: LeafTask, result: TaskResult) -> None:
+        ps = task.pathspec
+        member = Member(
+            ps,
+            task.size,
+            deleted=task.deleted,
+            mtime=task.mtime,
+            atime=task.atime,
+            ctime=task.ctime,
+            crtime=task.crtime,
+        )
+        root = ps.segments[0]
+        if len(ps.segments) == 1:
+            path = root.location
+            st = os.stat(path, follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode):
+                result.warnings.append(WarningRecord("walk", "not a regular file: not read", ps))
+                return
+            if task.enumerate_only:
+                self._enumerate_disk(ps, result)
+                return
+            with open(path, "rb") as stream:
+                self._process(member, stream, True, 0, ExpansionBudget(self.limits), result, top=True)
+            return
+        layer = ps.segments[1].type
+        vol, fs = ps.segments[2], ps.segments[3]
+        disk = _DISKS.get(root.location, layer)
+        inode = fs.get("inode")
+        offset = vol.get("offset")
+        if not isinstance(inode, int) or not isinstance(offset, int):
+            raise EvidenceError(f"disk leaf without an inode or volume offset: {ps.readable()}")
+        with disk.open_file(offset, inode) as fstream:
+            self._process(member, fstream, True, 0, ExpansionBudget(self.limits), result, top=False)
+
+    def _enumerate_disk(self, ps: PathSpec, result: TaskResult) -> None:
+        path = ps.segments[0].location
+        with open(path, "rb") as f:
+            header = f.read(HEADER_BYTES)
+        layer = "ewf" if sniff(header).container == "ewf" else "raw"
+        stream = open_disk_stream(layer, path, None)
+        try:
+            self._list_disk(stream, ps, layer, result)
+        finally:
+            stream.close()
+
+    def _list_disk(self, stream: BinaryIO, ps: PathSpec, layer: str, result: TaskResult) -> None:
+        def warn(stage: str, message: str, where: PathSpec | None) -> None:
+            result.warnings.append(WarningRecord(stage, message, where or ps))
+
+        disk = DiskImage(stream, ps, layer, warn)
+        for m in disk.iter_files(warn):
+            result.children.append(
+                LeafTask(m.pathspec, m.size, m.deleted, m.mtime, m.atime, m.ctime, m.crtime)
+            )
+
+    # -- one stream -----------------------------------------------------------------------------
+    def _process(
+        self,
+        member: Member,
+        stream: BinaryIO,
+        seekable: bool,
+        depth: int,
+        budget: ExpansionBudget,
+        result: TaskResult,
+        top: bool,
+    ) -> None:
+        ps = member.pathspec
+        rec = FileRecord(
+            ps,
+            ps.name(),
+            member.size,
+            member.deleted,
+            member.mtime,
+            member.atime,
+            member.ctime,
+            member.crtime,
+        )
+        result.records.append(rec)
+        lim = self.limits
+        if top and member.size is not None and member.size > lim.max_file_size:
+            rec.warn("limit", f"file of {member.size} bytes is over JEJAK_MAX_FILE_SIZE: not read")
+            return
+        if seekable and member.size is not None and member.size > lim.spool_memory:
+            # Large and re-readable: digest in place, then read again from the start when needed.
+            h = StreamHasher()
+            try:
+                while chunk := stream.read(CHUNK):
+                    h.update(chunk)
+            except OSError as exc:
+                rec.warn("read", f"read failed after {h.size} bytes: {exc}")
+            digests = h.digests(complete=h.size == member.size)
+            stream.seek(0)
+            data = stream
+        else:
+            cap = lim.max_file_size if top else budget.member_cap(member.compressed_size)
+            kept = hash_and_keep(stream, cap, lim.spool_memory)
+            if kept.error:
+                stage = "limit" if kept.error.startswith("stopped reading at the limit") else "read"
+                hint = " (JEJAK_MAX_EXPANSION_RATIO / JEJAK_MAX_MEMBER_SIZE)" if stage == "limit" else ""
+                rec.warn(stage, kept.error + hint)
+            if not top:
+                budget.spend(kept.digests.size)
+            digests, data = kept.digests, kept.data
+        result.bytes_read += digests.size
+        _fill_meta(rec, digests)
+        if not digests.complete:
+            # Digests of a partial read would name content that does not exist: keep none.
+            rec.md5 = rec.sha1 = rec.sha256 = None
+            if data is not stream:
+                data.close()
+            return
+        header = data.read(HEADER_BYTES)
+        data.seek(0)
+        kind = sniff(header)
+        rec.mime, rec.kind = kind.mime, kind.kind
+        if kind.mime == "application/x-empty":
+            rec.warn("read", "empty file")
+        try:
+            if kind.kind == Kind.IMAGE and kind.mime in DECODABLE_IMAGES:
+                self._image(rec, data)
+            elif kind.container is not None:
+                self._container(rec, kind.container, data, depth, budget, result, top)
+        finally:
+            if data is not stream:
+                data.close()
+
+    # -- images ---------------------------------------------------------------------------------
+    def _image(self, rec: FileRecord, data: BinaryIO) -> None:
+        try:
+            with deadline(self.limits.max_media_seconds):
+                self._decode_and_hash(rec, data)
+        except DeadlineExceeded:
+            rec.warn(
+                "timeout",
+                f"decoding took longer than {self.limits.max_media_seconds}s "
+                "(JEJAK_MAX_MEDIA_SECONDS): no perceptual hash",
+            )
+        except LimitExceeded as exc:
+            rec.warn("limit", str(exc))
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            rec.warn("decode", f"image cannot be decoded: {exc}")
+        except Exception as exc:  # decoders raise odd types on hostile input
+            rec.warn("decode", f"image cannot be decoded: {type(exc).__name__}: {exc}")
+
+    def _decode_and_hash(self, rec: FileRecord, data: BinaryIO) -> None:
+        im = open_image(data, self.limits.max_image_pixels)
+        rec.width, rec.height = im.size
+        try:
+            exif = read_exif(im)
+        except Exception as exc:
+            rec.warn("exif", f"EXIF cannot be read: {type(exc).__name__}: {exc}")
+            exif = None
+        if exif is not None and not exif.is_empty():
+            rec.exif = exif
+        reduce_for_hashing(im, self.pdq_min_side)
+        try:
+            im.load()
+        except OSError as exc:
+            if "truncated" not in str(exc):
+                raise
+            rec.warn("decode", f"truncated image: perceptual hash of the part that decodes ({exc})")
+            data.seek(0)
+            im = open_image(data, self.limits.max_image_pixels)
+            reduce_for_hashing(im, self.pdq_min_side)
+            ImageFile.LOAD_TRUNCATED_IMAGES = True
+            try:
+                im.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = False
+        for hasher in self.hashers:
+            rec.hashes.append(hasher.hash_image(im))
+
+    # -- containers -----------------------------------------------------------------------------
+    def _container(
+        self,
+        rec: FileRecord,
+        container: str,
+        data: BinaryIO,
+        depth: int,
+        budget: ExpansionBudget,
+        result: TaskResult,
+        top: bool,
+    ) -> None:
+        ps = rec.pathspec
+        if depth >= self.limits.max_depth:
+            rec.warn("limit", f"container nested {depth} deep: not opened (JEJAK_MAX_DEPTH)")
+            return
+        if container in DISK_TYPES:
+            if rec.kind != Kind.DISK_IMAGE:
+                return
+            if top and len(ps.segments) == 1:
+                # A top-level image: its files become leaves of their own, hashed in parallel.
+                data.seek(0)
+                stream = open_disk_stream(container, ps.segments[0].location, None)
+                try:
+                    self._list_disk(stream, ps, container, result)
+                except EvidenceError as exc:
+                    rec.warn("disk", str(exc))
+                finally:
+                    stream.close()
+                return
+            self._disk_inline(rec, container, data, depth, budget, result)
+            return
+
+        def visit(member: Member, stream: BinaryIO | None, problem: str | None) -> None:
+            member.deleted = member.deleted or rec.deleted
+            if stream is None:
+                child = FileRecord(
+                    member.pathspec, member.pathspec.name(), member.size, member.deleted, member.mtime
+                )
+                child.warn("archive", problem or "member not readable")
+                result.records.append(child)
+                return
+            self._process(member, stream, False, depth + 1, budget, result, top=False)
+
+        def warn(stage: str, message: str, where: PathSpec | None) -> None:
+            result.warnings.append(WarningRecord(stage, message, where or ps))
+
+        try:
+            if container == "zip":
+                expand_zip(data, ps, visit, warn, self.limits.max_archive_members)
+            elif container == "tar":
+                expand_tar(data, ps, visit, warn, self.limits.max_archive_members)
+            elif container == "7z":
+                expand_7z(data, ps, visit, warn, budget, self.limits.spool_memory)
+            else:
+                expand_single_stream(container, data, ps, visit)
+        except LimitExceeded as exc:
+            rec.warn("limit", str(exc))
+        except Exception as exc:  # corrupt archives raise many types; keep what was read
+            rec.warn("archive", f"{container} archive cannot be fully read: {type(exc).__name__}: {exc}")
+
+    def _disk_inline(
+        self,
+        rec: FileRecord,
+        layer: str,
+        data: BinaryIO,
+        depth: int,
+        budget: ExpansionBudget,
+        result: TaskResult,
+    ) -> None:
+        """A disk image inside an archive: walk and hash it here, from the buffered stream."""
+        ps = rec.pathspec
+
+        def warn(stage: str, message: str, where: PathSpec | None) -> None:
+            result.warnings.append(WarningRecord(stage, message, where or ps))
+
+        try:
+            media = open_disk_stream(layer, None, data)
+            disk = DiskImage(media, ps, layer, warn)
+            for m in disk.iter_files(warn):
+                vol = m.pathspec.segments[-2]
+                inode = m.pathspec.last.get("inode")
+                offset = vol.get("offset")
+                assert isinstance(inode, int) and isinstance(offset, int)
+                with disk.open_file(offset, inode) as f:
+                    m.deleted = m.deleted or rec.deleted
+                    self._process(m, f, False, depth + 1, budget, result, top=False)
+        except LimitExceeded as exc:
+            rec.warn("limit", str(exc))
+        except Exception as exc:
+            rec.warn("disk", f"disk image cannot be read: {type(exc).__name__}: {exc}")
+
+
+_PROCESSORS: dict[tuple[Limits, int], Processor] = {}
+
+
+def process_batch(tasks: list[LeafTask], limits: Limits, pdq_min_side: int) -> list[TaskResult]:
+    """The worker entry point, identical for the process pool and for Dask."""
+    key = (limits, pdq_min_side)
+    proc = _PROCESSORS.get(key)
+    if proc is None:
+        proc = _PROCESSORS[key] = Processor(limits, pdq_min_side)
+    return [proc.run(t) for t in tasks]

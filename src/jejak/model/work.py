@@ -1,0 +1,55 @@
+"""Work items that travel between the walker, the workers (local or Dask) and the single writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jejak.model.pathspec import PathSpec
+from jejak.model.records import FileRecord, WarningRecord
+
+
+@dataclass(frozen=True)
+class LeafTask:
+    """A file that a worker can open on its own: an OS path, or a file inside a top-level disk image."""
+
+    pathspec: PathSpec
+    size: int | None
+    deleted: bool = False
+    mtime: datetime | None = None
+    atime: datetime | None = None
+    ctime: datetime | None = None
+    crtime: datetime | None = None
+    enumerate_only: bool = False  # a disk image already hashed: only list its files again
+
+    @property
+    def key(self) -> str:
+        return self.pathspec.key()
+
+
+@dataclass
+class TaskResult:
+    """What one leaf produced: its records (nested archive members included), loose warnings, and
+    new leaves to schedule (the files of a disk image)."""
+
+    key: str
+    records: list[FileRecord] = field(default_factory=list)
+    warnings: list[WarningRecord] = field(default_factory=list)
+    children: list[LeafTask] = field(default_factory=list)
+    bytes_read: int = 0
+
+
+def batches(tasks: list[LeafTask], max_files: int, max_bytes: int) -> list[list[LeafTask]]:
+    """Cut tasks into worker batches of about ``max_files`` files or ``max_bytes`` bytes."""
+    out: list[list[LeafTask]] = []
+    cur: list[LeafTask] = []
+    size = 0
+    for t in tasks:
+        if cur and (len(cur) >= max_files or size + (t.size or 0) > max_bytes):
+            out.append(cur)
+            cur, size = [], 0
+        cur.append(t)
+        size += t.size or 0
+    if cur:
+        out.append(cur)
+    return out

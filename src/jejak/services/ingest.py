@@ -1,0 +1,84 @@
+"""Ingest evidence into a case, and hash loose files without a database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from jejak.config import Settings
+from jejak.ingest.job import IngestJob, Progress
+from jejak.ingest.process import process_batch
+from jejak.ingest.walker import check_sources, walk_source
+from jejak.model import FileRecord, WarningRecord
+from jejak.store.sql import Store
+from jejak.walk.limits import Limits
+
+
+def exhibit_name_for(source: str) -> str:
+    return os.path.basename(os.path.abspath(source).rstrip(os.sep)) or source
+
+
+def ingest_case(
+    store: Store,
+    settings: Settings,
+    case: str,
+    sources: list[str],
+    exhibit: str | None = None,
+    cluster: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> dict[str, Any]:
+    """Ingest each source into its exhibit (named after the source unless ``exhibit`` is given)."""
+    check_sources(sources)
+    row = store.get_case(case)
+    groups: dict[str, list[str]] = {}
+    for src in sources:
+        groups.setdefault(exhibit or exhibit_name_for(src), []).append(src)
+    runs = []
+    for name, srcs in groups.items():
+        exhibit_id = store.exhibit_id(row.id, name)
+        job = IngestJob(store, settings, row.id, exhibit_id, srcs, cluster=cluster, on_progress=on_progress)
+        runs.append({"exhibit": name, "sources": [os.path.abspath(s) for s in srcs], **job.run()})
+    total: dict[str, Any] = {
+        "case": case,
+        "files": 0,
+        "bytes": 0,
+        "warnings": 0,
+        "by_kind": {},
+        "seconds": 0.0,
+    }
+    for r in runs:
+        for k in ("files", "bytes", "warnings"):
+            total[k] += r[k]
+        total["seconds"] = round(total["seconds"] + r["seconds"], 3)
+        for kind, n in r["by_kind"].items():
+            total["by_kind"][kind] = total["by_kind"].get(kind, 0) + n
+    total["by_kind"] = dict(sorted(total["by_kind"].items()))
+    total["runs"] = runs
+    return total
+
+
+def hash_files(
+    settings: Settings, paths: list[str]
+) -> Iterator[tuple[FileRecord | None, WarningRecord | None]]:
+    """Digests, PDQ and metadata of loose files (archives expanded), in this process, no store."""
+    check_sources(paths)
+    limits = Limits.from_settings(settings)
+    loose: list[WarningRecord] = []
+    for src in paths:
+        for leaf in walk_source(src, loose.append):
+            yield from ((None, w) for w in loose)
+            loose.clear()
+            for res in process_batch([leaf], limits, settings.pdq_min_side):
+                for rec in res.records:
+                    yield rec, None
+                for w in res.warnings:
+                    yield None, w
+                if res.children:
+                    # Files inside a disk image: hash them here too.
+                    for child in process_batch(res.children, limits, settings.pdq_min_side):
+                        for rec in child.records:
+                            yield rec, None
+                        for w in child.warnings:
+                            yield None, w
+    yield from ((None, w) for w in loose)

@@ -1,0 +1,1 @@
+"""Signature sniffing, safety limits and the walker that turns evidence into file records."""
