@@ -1,4 +1,4 @@
-"""Shared fixtures: the real test data beside the repo, stores, and a CLI runner that runs the real command."""
+"""Shared fixtures: the real test data beside the repo, stores, and a CLI runner that runs the command."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ TESTDATA = REPO.parent / "shared" / "testdata"
 @pytest.fixture(scope="session")
 def testdata() -> Path:
     if not TESTDATA.is_dir():
-        pytest.fail(f"the shared test data is missing: expected {TESTDATA} (a copy of shared/ beside the repo)")
+        pytest.fail(
+            f"the shared test data is missing: expected {TESTDATA} (a copy of shared/ beside the repo)"
+        )
     return TESTDATA
 
 
@@ -68,7 +70,12 @@ class Cli:
         full_env = {**os.environ, "JEJAK_WORKERS": "2", **(env or {})}
         p = subprocess.run(
             [sys.executable, "-m", "jejak", "--db", self.db_url, *args],
-            capture_output=True, text=True, cwd=self.cwd, env=full_env, timeout=600, check=False,
+            capture_output=True,
+            text=True,
+            cwd=self.cwd,
+            env=full_env,
+            timeout=600,
+            check=False,
         )
         if check and p.returncode != 0:
             raise AssertionError(f"jejak {' '.join(args)} exited {p.returncode}\n{p.stderr}")

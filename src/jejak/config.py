@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     max_archive_members: int = Field(1_000_000, description="members read from one archive")
     max_image_pixels: int = Field(200_000_000, description="image width x height decoded")
     max_media_seconds: float = Field(60.0, description="time allowed to decode and hash one file's media")
-    spool_memory: int = Field(64 * MiB, description="nested seekable containers up to this size stay in RAM")
+    spool_memory: int = Field(64 * MiB, description="archive members are buffered in RAM up to this size, then in an anonymous temp file")
 
     # Hashing.
     pdq_min_side: int = Field(

@@ -45,8 +45,11 @@ def tar_gz_bytes(members: dict[str, bytes]) -> bytes:
 
 def ingest_file(path: Path, **limits: object) -> tuple[list[FileRecord], list[str]]:
     s = Settings(workers=0, **limits)  # type: ignore[arg-type]
-    [res] = process_batch([LeafTask(PathSpec.os_path(str(path), str(path)), path.stat().st_size)],
-                          Limits.from_settings(s), s.pdq_min_side)
+    [res] = process_batch(
+        [LeafTask(PathSpec.os_path(str(path), str(path)), path.stat().st_size)],
+        Limits.from_settings(s),
+        s.pdq_min_side,
+    )
     return res.records, [w.message for w in res.warnings]
 
 

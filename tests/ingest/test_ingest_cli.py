@@ -8,8 +8,24 @@ from pathlib import Path
 from tests.conftest import Cli
 
 CONTRACT = {
-    "case", "exhibit", "path", "pathspec", "name", "size", "md5", "sha1", "sha256", "mime", "kind", "deleted",
-    "width", "height", "pdq", "pdq_quality", "exif", "warnings",
+    "case",
+    "exhibit",
+    "path",
+    "pathspec",
+    "name",
+    "size",
+    "md5",
+    "sha1",
+    "sha256",
+    "mime",
+    "kind",
+    "deleted",
+    "width",
+    "height",
+    "pdq",
+    "pdq_quality",
+    "exif",
+    "warnings",
 }
 
 
@@ -28,7 +44,7 @@ def test_ingest_real_disk_images_and_archives(cli: Cli, testdata: Path) -> None:
     assert [s["type"] for s in e01["pathspec"]] == ["os", "ewf", "vol", "fs"]
     # Absolute member names in ZIP and TAR are names, not places.
     assert any(p.startswith("dfvfs/zip/absolute_paths.zip > /") for p in by_path)
-    assert all(r["md5"] is None or len(r["md5"]) == 32 and r["md5"] == r["md5"].lower() for r in rows)
+    assert all(r["md5"] is None or (len(r["md5"]) == 32 and r["md5"] == r["md5"].lower()) for r in rows)
     # Deleted names without metadata in ímynd.dd become warnings, never crashes.
     warnings = cli("warnings", "--case", "ES-2017-0042", "--format", "jsonl").jsonl()
     assert any("not recoverable" in w["message"] for w in warnings)

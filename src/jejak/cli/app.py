@@ -213,6 +213,24 @@ def hash_cmd(
         write_table(recs, ["path", "kind", "size", "md5", "sha256", "pdq", "pdq_quality"])
 
 
+@app.command("settings")
+def settings_cmd(fmt: Annotated[str, typer.Option("--format", help="jsonl | csv | table")] = "table") -> None:
+    """The settings in effect (defaults, JEJAK_* environment, --db), with what each one does."""
+    check_format(fmt)
+    s = settings()
+    rows = [
+        {"setting": name, "environment": f"JEJAK_{name.upper()}", "value": getattr(s, name),
+         "meaning": field.description}
+        for name, field in Settings.model_fields.items()
+    ]
+    if fmt == "jsonl":
+        write_jsonl(rows)
+    elif fmt == "csv":
+        write_csv(rows, ["setting", "environment", "value", "meaning"])
+    else:
+        write_table(rows, ["setting", "environment", "value", "meaning"])
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the current schema."""

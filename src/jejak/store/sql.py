@@ -156,6 +156,12 @@ class Store:
     # -- ingest runs ----------------------------------------------------------------------------
     def start_run(self, case_id: int, exhibit_id: int, sources: list[str], settings: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
+            # A run still "running" for this exhibit was killed (one writer per exhibit at a time).
+            conn.execute(
+                t.ingest_run.update()
+                .where(t.ingest_run.c.exhibit_id == exhibit_id, t.ingest_run.c.status == "running")
+                .values(status="interrupted")
+            )
             res = conn.execute(
                 t.ingest_run.insert().values(
                     case_id=case_id,
@@ -281,9 +287,9 @@ class Store:
             self._insert_ignore(conn, t.content, rows[i : i + CHUNK])
             part = shas[i : i + CHUNK]
             ids.update(
-                conn.execute(select(t.content.c.sha256, t.content.c.id).where(t.content.c.sha256.in_(part)))
-                .tuples()
-                .all()
+                conn.execute(
+                    select(t.content.c.sha256, t.content.c.id).where(t.content.c.sha256.in_(part))
+                ).all()
             )
         hashes, metas = [], []
         for sha, r in by_sha.items():
@@ -325,9 +331,7 @@ class Store:
                         t.file_instance.c.exhibit_id == exhibit_id,
                         t.file_instance.c.pathspec_key.in_(keys[i : i + CHUNK]),
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         return out
 
@@ -415,9 +419,7 @@ class Store:
                     .join(ex, ex.c.id == fi.c.exhibit_id)
                     .where(ex.c.case_id == case_id)
                     .group_by(fi.c.kind)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             files = sum(by_kind.values())
             deleted = conn.execute(
