@@ -10,9 +10,14 @@ One process run, offline, in a temporary folder that is deleted afterwards:
    (c) the floor: read, 3 digests and the reduced JPEG decode jejak asks libjpeg for;
    (d) jejak with a process pool of 1 and of 2 workers on a 12 MP set twice as large;
    (e) the PDQ distance between jejak's reduced decode and a full decode, on the generated images
-   and on the threatexchange PDQ test images (against their expected values too).
+   and on the threatexchange PDQ test images (against their expected values too);
+3. print a markdown table and PASS/FAIL lines against the issue's floors (informational: the exit
+   status is 0 unless --strict); --write-docs puts the table into docs/benchmarks.md.
 
-    .venv/bin/python benchmarks/ingest.py [--quick] [--n12 N] [--n08 M] [--write-docs] [--strict]
+    .venv/bin/python benchmarks/ingest.py [--quick] [--n12 N] [--n08 M] [--rounds R]
+                                          [--profile] [--write-docs] [--strict]
+
+Default (N=24, M=150) takes about 2 minutes on 2 cores; --quick (N=4, M=20) about 20 s.
 """
 
 from __future__ import annotations
@@ -39,13 +44,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pdqhash
+import numpy.typing as npt
+import pdqhash  # the C++ reference PDQ (a dev dependency): baseline (b) and the full-decode side of (e)
 import PIL
 from PIL import Image, features
 
 from jejak.config import load_settings
 from jejak.hashing.image import reduce_for_hashing
-from jejak.hashing.pdq import bits_to_hex
 from jejak.ingest.process import Processor
 from jejak.ingest.walker import walk_source
 from jejak.services.ingest import ingest_case
@@ -154,6 +159,36 @@ def warm_cache(paths: Iterable[Path]) -> None:
 # --- measurements -----------------------------------------------------------------------------------------
 
 
+class Stopwatch:
+    """Wall time of a phase, and the CPU time other processes took meanwhile (this machine is shared:
+    a busy neighbour slows every number, the 2-worker one most)."""
+
+    def __init__(self) -> None:
+        self.wall0, self.busy0, self.own0 = self._sample()
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float]:
+        try:
+            ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+            # user nice system idle iowait irq softirq steal ...: busy = all but idle, iowait, steal
+            busy = (sum(ticks[:3]) + sum(ticks[5:7])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError):
+            busy = float("nan")
+        t = os.times()  # children count once reaped: pools are shut down inside each phase
+        return time.perf_counter(), busy, t.user + t.system + t.children_user + t.children_system
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.wall0
+
+    def other_cpu(self) -> float:
+        """CPU seconds used by processes other than this one and its children since the start."""
+        _, busy, own = self._sample()
+        return max(0.0, (busy - self.busy0) - (own - self.own0))
+
+    def text(self) -> str:
+        return f"{self.elapsed():.1f} s, other processes {self.other_cpu():.1f} CPU-s"
+
+
 def best_of(rounds: int, run: Callable[[], object]) -> float:
     """Fastest of ``rounds`` runs, in seconds."""
     times = []
@@ -209,6 +244,11 @@ class JejakIngest:
         return min(self.once() for _ in range(rounds))
 
 
+def bits_to_hex(bits: npt.NDArray[np.generic]) -> str:
+    """pdqhash's 256 0/1 values (most significant first) as 64 lowercase hex characters."""
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
 def naive_one(path: Path) -> str:
     """python-threatexchange's way: Pillow full decode to RGB, pdqhash, and the file's 3 digests."""
     data = path.read_bytes()
@@ -248,6 +288,7 @@ class SetResult:
     jejak_s: float
     naive_s: float
     floor_s: float
+    decode: str  # what the reduced decode of (a) and (c) yields, e.g. "4000x3000 -> 1000x750 L"
 
     def rate(self, seconds: float) -> float:
         return self.count / seconds
@@ -277,7 +318,8 @@ def measure_set(
 
     naive_s = best_of(rounds, naive_round)
     floor_s = best_of(rounds, lambda: floor_pass(paths, min_side))
-    result = SetResult(label, len(paths), corpus.mean_mb(folder), jejak_s, naive_s, floor_s)
+    decode = reduced_decode(paths[0], min_side)
+    result = SetResult(label, len(paths), corpus.mean_mb(folder), jejak_s, naive_s, floor_s, decode)
     return result, jejak, full_pdq
 
 
@@ -286,10 +328,31 @@ class Scaling:
     count: int
     one_s: float
     two_s: float
+    batches: list[int]  # files per worker batch, as IngestJob cuts them (batch_files / batch_bytes)
 
     @property
     def ratio(self) -> float:
         return self.one_s / self.two_s
+
+
+def ideal_split(batches: Sequence[int]) -> float:
+    """Best 2-worker speed-up the batches allow when every file costs the same (greedy, in order)."""
+    loads = [0, 0]
+    for b in batches:
+        loads[loads.index(min(loads))] += b
+    return sum(batches) / max(loads) if batches else 1.0
+
+
+def batch_split(sizes: Sequence[int], batch_files: int, batch_bytes: int) -> list[int]:
+    """Files per batch for leaves of ``sizes`` in walk order, cut the way ``IngestJob`` cuts them."""
+    out: list[int] = []
+    count = total = 0
+    for size in sizes:
+        count, total = count + 1, total + size
+        if count >= batch_files or total >= batch_bytes:
+            out.append(count)
+            count = total = 0
+    return [*out, count] if count else out
 
 
 def measure_scaling(corpus: Corpus, scratch: Path, rounds: int) -> tuple[Scaling, JejakIngest]:
@@ -300,7 +363,9 @@ def measure_scaling(corpus: Corpus, scratch: Path, rounds: int) -> tuple[Scaling
     one = JejakIngest(scratch, sources, workers=1).best(rounds)
     two_runner = JejakIngest(scratch, sources, workers=2)
     two = two_runner.best(rounds)
-    return Scaling(len(paths), one, two), two_runner
+    s = two_runner.settings
+    batches = batch_split([corpus.sizes[p] for p in paths], s.batch_files, s.batch_bytes)
+    return Scaling(len(paths), one, two, batches), two_runner
 
 
 # --- accuracy ---------------------------------------------------------------------------------------------
@@ -336,6 +401,14 @@ class Accuracy:
     @property
     def mean(self) -> float:
         return statistics.fmean(self.distances) if self.distances else 0.0
+
+
+def reduced_decode(path: Path, min_side: int) -> str:
+    """What ``reduce_for_hashing`` asks libjpeg for: "<full size> -> <decoded size> <mode>"."""
+    with Image.open(path) as img:
+        w, h = img.size
+        reduce_for_hashing(img, min_side)
+        return f"{w}x{h} -> {img.size[0]}x{img.size[1]} {img.mode}"
 
 
 def is_reduced(path: Path, min_side: int) -> bool:
@@ -425,7 +498,7 @@ class Check:
         return self.value >= self.floor
 
     def line(self) -> str:
-        return f"{'PASS' if self.ok else 'FAIL'}: {self.name}: {self.value:.2f}x (floor {self.floor:g}x)"
+        return f"{'PASS' if self.ok else 'FAIL'}: {self.name}: {self.value:.3f}x (floor {self.floor:g}x)"
 
 
 def report(
@@ -443,6 +516,7 @@ def report(
         "| (c) floor: read + 3 digests + reduced decode | "
         + " | ".join(f"{s.rate(s.floor_s):.2f}" for s in sets)
         + " |",
+        "| (a), (c) decode | " + " | ".join(s.decode for s in sets) + " |",
         "| (a)/(b) | " + " | ".join(f"{s.vs_naive:.2f}x" for s in sets) + " |",
         "| (a)/(c) | " + " | ".join(f"{s.vs_floor:.2f}x" for s in sets) + " |",
         "",
@@ -453,6 +527,9 @@ def report(
         f"| workers=2 | {scaling.count} | {scaling.two_s:.2f} | {scaling.count / scaling.two_s:.2f} "
         f"| {scaling.count / scaling.two_s / 2:.2f} |",
         f"| ratio 2/1 | | | {scaling.ratio:.2f}x | |",
+        "",
+        f"(d) batches of files (default batch_files / batch_bytes): {scaling.batches}; "
+        f"best 2-worker split of them: {ideal_split(scaling.batches):.2f}x",
         "",
         f"| (e) PDQ: jejak (pdq_min_side={min_side}) vs full decode | images | decoded reduced "
         "| max bits | mean bits | vs expected: max bits | within CSV tolerance |",
@@ -474,18 +551,23 @@ def report(
     return "\n".join(lines)
 
 
-def write_docs(table: str, command: str, seconds: float) -> None:
+def write_docs(table: str, command: str, seconds: float, other_cpu: float) -> None:
     body = (
         f"{SECTION}\n\n"
-        f"Command: `{command}` (took {seconds:.0f} s)  \n"
+        f"Command: `{command}` (took {seconds:.0f} s; other processes used {other_cpu:.0f} CPU-s "
+        "meanwhile)  \n"
         f"Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}  \n"
         f"Machine: {machine()}\n\n"
         "(a) is `ingest_case` (walk, read, MD5/SHA-1/SHA-256, sniff, reduced JPEG decode, PDQ, EXIF, "
         "SQLite commit) in one process, store creation excluded; (b) is Pillow full decode + "
         "`np.asarray(img.convert('RGB'))` + `pdqhash.compute` + the 3 digests, as python-threatexchange "
-        "hashes; (c) reads, digests and decodes at jejak's reduced scale only. Best of 3 rounds, files "
-        "in the page cache. Ratios are of images/s. Floors (informational): 12 MP (a) >= "
-        f"{FLOOR_VS_NAIVE:g}x (b), (a) >= {FLOOR_VS_DECODE:g}x (c); 2 workers >= {FLOOR_SCALING:g}x 1.\n\n"
+        "hashes; (c) reads, digests and decodes as `reduce_for_hashing` asks (row 'decode'), no PDQ, "
+        "EXIF or store. Best of 3 rounds, files in the page cache; ratios are of images/s. (d) runs "
+        "`ingest_case` with a process pool and default batching. (e) compares the PDQ jejak stores with "
+        "`pdqhash` on a full RGB decode ('decoded reduced' counts the images whose decode was actually "
+        "smaller than the file), and for the threatexchange images also with the expected values. "
+        f"Floors (informational): 12 MP (a) >= {FLOOR_VS_NAIVE:g}x (b), (a) >= {FLOOR_VS_DECODE:g}x "
+        f"(c); 2 workers >= {FLOOR_SCALING:g}x 1 worker.\n\n"
         f"{table}\n"
     )
     text = DOCS.read_text() if DOCS.is_file() else DOCS_INTRO
@@ -528,38 +610,38 @@ class Outcome:
 
 
 def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
-    t0 = time.perf_counter()
+    watch = Stopwatch()
     corpus = make_corpus(scratch / "evidence", args.n12, args.n08, len(os.sched_getaffinity(0)))
     print(
         f"generated {2 * args.n12} x 12 MP JPEGs (mean {corpus.mean_mb(corpus.dir12):.2f} MB in the "
         f"(a)-(c) set, {corpus.mean_mb(corpus.dir12_extra):.2f} MB in the extra set) and {args.n08} x "
-        f"0.8 MP (mean {corpus.mean_mb(corpus.dir08):.2f} MB) in {time.perf_counter() - t0:.1f} s"
+        f"0.8 MP (mean {corpus.mean_mb(corpus.dir08):.2f} MB) [{watch.text()}]"
     )
     sets: list[SetResult] = []
     stored: dict[str, dict[str, str | None]] = {}
     full: dict[str, dict[str, str]] = {}
     for label, folder in (("12 MP", corpus.dir12), ("0.8 MP", corpus.dir08)):
-        t0 = time.perf_counter()
+        watch = Stopwatch()
         res, jejak, full[label] = measure_set(label, folder, corpus, scratch, args.rounds)
         sets.append(res)
         stored[label] = jejak.last_pdq
         print(
             f"{label}: (a) {res.rate(res.jejak_s):.2f}  (b) {res.rate(res.naive_s):.2f}  "
-            f"(c) {res.rate(res.floor_s):.2f} images/s  [{time.perf_counter() - t0:.1f} s]"
+            f"(c) {res.rate(res.floor_s):.2f} images/s  [{watch.text()}]"
         )
         no_exif = sum(1 for make in jejak.last_exif_makes.values() if make != "Benchcam")
         if no_exif:
             print(f"  note: {no_exif} {label} files stored without the generated EXIF make")
 
-    t0 = time.perf_counter()
+    watch = Stopwatch()
     scaling, pool_run = measure_scaling(corpus, scratch, args.rounds)
     print(
         f"scaling: workers=1 {scaling.count / scaling.one_s:.2f}, workers=2 "
         f"{scaling.count / scaling.two_s:.2f} images/s, ratio {scaling.ratio:.2f}x "
-        f"[{time.perf_counter() - t0:.1f} s]"
+        f"[{watch.text()}]"
     )
 
-    t0 = time.perf_counter()
+    watch = Stopwatch()
     full["12 MP"].update(naive_pass(corpus.files(corpus.dir12_extra)))
     settings = load_settings(workers=0)
     min_side = settings.pdq_min_side
@@ -575,7 +657,7 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
         print(f"note: {TE_CSV} not found: threatexchange accuracy skipped")
     else:
         accuracy.append(te)
-    print(f"accuracy [{time.perf_counter() - t0:.1f} s]")
+    print(f"accuracy done [{watch.text()}]")
 
     twelve = sets[0]
     checks = [
@@ -591,7 +673,7 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    started = time.perf_counter()
+    watch = Stopwatch()
     print(f"machine: {machine()}")
     scratch = Path(tempfile.mkdtemp(prefix="jejak-bench-"))
     try:
@@ -608,12 +690,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if outcome.profile is not None:
         print("\ncProfile of one (a) run on the 12 MP set, top 15 by cumulative time:")
         print(outcome.profile)
-    elapsed = time.perf_counter() - started
-    print(f"\ntotal {elapsed:.1f} s")
+    elapsed, other = watch.elapsed(), watch.other_cpu()
+    print(f"\ntotal {elapsed:.1f} s; other processes used {other:.1f} CPU-s meanwhile")
     if args.write_docs:
         flags = argv if argv is not None else sys.argv[1:]
         command = " ".join(["python benchmarks/ingest.py", *(a for a in flags if a != "--write-docs")])
-        write_docs(table, command, elapsed)
+        write_docs(table, command, elapsed, other)
         print(f"wrote {DOCS.relative_to(REPO)}")
     return 1 if args.strict and not all(c.ok for c in outcome.checks) else 0
 

@@ -29,16 +29,19 @@ class Settings(BaseSettings):
     max_archive_members: int = Field(1_000_000, description="members read from one archive")
     max_image_pixels: int = Field(200_000_000, description="image width x height decoded")
     max_media_seconds: float = Field(60.0, description="time allowed to decode and hash one file's media")
-    spool_memory: int = Field(64 * MiB, description="archive members are buffered in RAM up to this size, then in an anonymous temp file")
+    spool_memory: int = Field(
+        64 * MiB,
+        description="archive members are buffered in RAM up to this size, then in an anonymous temp file",
+    )
 
     # Hashing.
     pdq_min_side: int = Field(
-        512, description="reduced JPEG decode keeps the short side at least this large (PDQ accuracy)"
+        1000, description="reduced JPEG decode keeps the short side at least this large (PDQ accuracy)"
     )
 
     # Ingest plumbing.
     batch_files: int = Field(100, description="files per worker task")
-    batch_bytes: int = Field(64 * MiB, description="bytes per worker task")
+    batch_bytes: int = Field(16 * MiB, description="bytes per worker task")
     commit_every: int = Field(500, description="file rows per store transaction")
 
 

@@ -77,3 +77,14 @@ def test_renamed_nested_and_hostile(ingested: tuple[dict[str, Any], list[dict[st
     assert (
         row(rows, "phone1/Download/broken.jpg")["sha256"] and row(rows, "phone1/Download/empty.jpg")["sha256"]
     )
+
+
+def test_every_still_format_gets_a_pdq(
+    ingested: tuple[dict[str, Any], list[dict[str, Any]], list[Any]],
+) -> None:
+    _, rows, _ = ingested
+    for name in ("Screenshot_2026.png", "animation.gif", "sticker.webp", "scan.bmp", "scan.tiff", "copy.jpg"):
+        r = row(rows, f"phone1/Pictures/{name}")
+        assert r["pdq"] and r["pdq_quality"] is not None and r["width"], name
+    original = row(rows, "phone1/DCIM/Camera/IMG_20260101_120000.jpg")
+    assert row(rows, "phone1/Pictures/copy.jpg")["sha256"] == original["sha256"]

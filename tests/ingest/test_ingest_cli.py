@@ -108,3 +108,13 @@ def test_symlinks_are_not_followed_out_of_the_root(cli: Cli, testdata: Path, tmp
     assert [r["path"] for r in rows] == ["ev/sub/a.txt"]
     warnings = cli("warnings", "--case", "C4", "--format", "jsonl").jsonl()
     assert any("outside the evidence root" in w["message"] for w in warnings)
+
+
+def test_heic_photos_get_pdq_and_exif(cli: Cli, testdata: Path) -> None:
+    rows = cli("hash", str(testdata / "exif-samples" / "heic"), "--format", "jsonl").jsonl()
+    assert len(rows) >= 4
+    for r in rows:
+        assert r["kind"] == "image" and r["mime"] in ("image/heic", "image/heif"), r["path"]
+        assert r["pdq"] and r["width"], r["path"]
+    phones = [r for r in rows if "mobile" in r["path"] or "IMG_5195" in r["path"]]
+    assert len(phones) >= 3 and all(r["exif"]["datetime_original"] for r in phones)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pdqhash
 import pytest
 from PIL import ExifTags, Image
 
@@ -31,7 +32,6 @@ from jejak.testing.images import (
 )
 from jejak.testing.seizure import CAMERA_DELETED, MANIFEST_NAME, SEVEN_ZIP_PASSWORD, build_seizure
 
-pdqhash = pytest.importorskip("pdqhash")
 py7zr = pytest.importorskip("py7zr")
 pytsk3 = pytest.importorskip("pytsk3")
 

@@ -219,8 +219,12 @@ def settings_cmd(fmt: Annotated[str, typer.Option("--format", help="jsonl | csv 
     check_format(fmt)
     s = settings()
     rows = [
-        {"setting": name, "environment": f"JEJAK_{name.upper()}", "value": getattr(s, name),
-         "meaning": field.description}
+        {
+            "setting": name,
+            "environment": f"JEJAK_{name.upper()}",
+            "value": getattr(s, name),
+            "meaning": field.description,
+        }
         for name, field in Settings.model_fields.items()
     ]
     if fmt == "jsonl":

@@ -43,17 +43,19 @@ def open_image(data: BinaryIO, max_pixels: int) -> Image.Image:
 def reduce_for_hashing(im: Image.Image, min_side: int) -> None:
     """Ask libjpeg for a DCT-domain reduced decode that keeps the short side >= ``min_side``.
 
-    PDQ downsamples to 64x64 anyway; decoding a 12 MP JPEG at 1/4 or 1/8 scale is several times
-    faster and keeps the hash within Meta's tolerance (measured in benchmarks/ingest.py).
+    PDQ samples 64x64 points anyway. libjpeg scales by 1/2, 1/4 or 1/8 in the DCT domain; with the default
+    short side of 1000 a 12 MP photo decodes at half size, which keeps PDQ within Meta's 10-bit tolerance of
+    a full decode on generated camera-size photos (quarter size did not: benchmarks/ingest.py, table (e)).
     """
     if im.format != "JPEG" or min_side <= 0:
         return
     w, h = im.size
     short = min(w, h)
-    if short <= min_side:
-        return
+    if short // 2 < min_side:
+        return  # no reduction possible: decode as the reference does, so the hash is bit for bit its own
     scale = min_side / short
-    im.draft("RGB", (max(1, round(w * scale)), max(1, round(h * scale))))
+    # Mode L: libjpeg hands over the Y channel, which is the luma PDQ needs, and skips colour conversion.
+    im.draft("L", (max(1, round(w * scale)), max(1, round(h * scale))))
 
 
 def to_rgb(im: Image.Image) -> Image.Image:

@@ -1,19 +1,99 @@
-"""PDQ: Meta's 256-bit perceptual hash for still images, via pdqhash (the reference C++ core)."""
+"""PDQ: Meta's 256-bit perceptual hash for still images, computed from luma with numpy.
+
+Meta's reference filters the whole luma image with two passes of Jarosz box filters along rows and columns,
+then samples 64x64 points, takes 16x16 DCT coefficients and thresholds them at their median. Filtering and
+sampling are linear and separable, so the 64 sampled rows (and columns) of the two box passes are precomputed
+as short weight vectors per image size: the hash then costs two small gathers instead of four passes over the
+image. It matches the reference bit for bit, quality included (tests/hashing/test_pdq_reference.py checks it
+against pdqhash, the C++ reference's Python binding), and is 7-10x faster here (benchmarks/ingest.py).
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from jejak.hashing.image import to_rgb
 from jejak.model import HashValue, Kind
 
+_N = 64  # the reference downsamples to 64x64 ...
+_K = 16  # ... and keeps 16x16 DCT coefficients
 
-def bits_to_hex(bits: np.ndarray) -> str:
-    """pdqhash's 256 0/1 values (most significant first) as 64 lowercase hex characters."""
-    return np.packbits(bits.astype(np.uint8)).tobytes().hex()
+
+def jarosz_window(old: int, new: int = _N) -> int:
+    return (old + 2 * new - 1) // (2 * new)
+
+
+@functools.lru_cache(maxsize=128)
+def _taps(length: int) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """For each of the 64 sample positions along an axis of ``length`` pixels: the indices and weights of
+    the reference's two box passes followed by its decimation (``box1DFloat`` twice, ``decimateFloat``)."""
+    window = jarosz_window(length)
+    half = (window + 2) // 2
+    j = np.arange(length)
+    lo = np.maximum(0, j - (window - half))
+    hi = np.minimum(length - 1, j + half - 1)
+    samples = ((np.arange(_N) + 0.5) * length / _N).astype(int)
+    kernels: list[tuple[int, NDArray[np.float64]]] = []
+    for i in samples:
+        k = np.zeros(length)
+        first_weight = 1.0 / (hi[i] - lo[i] + 1)
+        for m in range(lo[i], hi[i] + 1):
+            k[lo[m] : hi[m] + 1] += first_weight / (hi[m] - lo[m] + 1)
+        nz = np.nonzero(k)[0]
+        kernels.append((int(nz[0]), k[nz[0] : nz[-1] + 1]))
+    width = max(len(w) for _, w in kernels)
+    start = np.array([min(s, length - width) for s, _ in kernels])
+    weights = np.zeros((_N, width))
+    for r, (s, w) in enumerate(kernels):
+        off = s - start[r]
+        weights[r, off : off + len(w)] = w
+    return start[:, None] + np.arange(width)[None, :], weights
+
+
+_DCT = np.array(
+    [
+        [np.sqrt(2.0 / _N) * np.cos(np.pi / 2 / _N * (i + 1) * (2 * j + 1)) for j in range(_N)]
+        for i in range(_K)
+    ]
+)
+_BIT_WEIGHTS = (1 << np.arange(_K)).astype(np.int64)
+_MIN_SIDE = 5  # the reference gives an all-zero hash of quality 0 below this
+
+
+def pdq_from_luma(luma: NDArray[np.floating]) -> tuple[str, int]:
+    """(64 lowercase hex characters, quality 0-100) of a 2-D luma array (0-255 scale)."""
+    rows, cols = luma.shape
+    if rows < _MIN_SIDE or cols < _MIN_SIDE:
+        return "0" * 64, 0
+    col_index, col_weights = _taps(cols)
+    row_index, row_weights = _taps(rows)
+    sampled_cols = np.einsum("rcs,cs->rc", np.take(luma, col_index, axis=1), col_weights)
+    grid = np.einsum("rsc,rs->rc", sampled_cols[row_index], row_weights)  # the reference's 64x64 buffer
+    g32 = grid.astype(np.float32)
+    down = (((g32[:-1, :] - g32[1:, :]) * 100) / 255).astype(np.int32)
+    across = (((g32[:, :-1] - g32[:, 1:]) * 100) / 255).astype(np.int32)
+    quality = min(100, int((np.abs(down).sum() + np.abs(across).sum()) // 90))
+    coeffs = _DCT @ grid @ _DCT.T
+    median = np.sort(coeffs.reshape(-1))[(_K * _K) // 2 - 1]  # Torben's median: the lower one
+    words = ((coeffs > median) * _BIT_WEIGHTS).sum(axis=1)
+    return "".join(f"{int(words[i]):04x}" for i in range(_K - 1, -1, -1)), quality
+
+
+def luma_of(im: Image.Image) -> NDArray[np.float32]:
+    """Luma as the reference computes it (0.299 R + 0.587 G + 0.114 B); a greyscale image is its own luma
+    (JPEGs decoded straight to their Y channel arrive here as mode L)."""
+    if im.mode == "L":
+        return np.asarray(im, dtype=np.float32)
+    rgb = np.asarray(to_rgb(im), dtype=np.float32)
+    luma: NDArray[np.float32] = rgb[:, :, 0] * np.float32(0.299)
+    luma += rgb[:, :, 1] * np.float32(0.587)
+    luma += rgb[:, :, 2] * np.float32(0.114)
+    return luma
 
 
 class Pdq:
@@ -21,8 +101,5 @@ class Pdq:
     KINDS: ClassVar[frozenset[Kind]] = frozenset({Kind.IMAGE})
 
     def hash_image(self, im: Image.Image) -> HashValue:
-        import pdqhash
-
-        rgb = np.asarray(to_rgb(im))
-        bits, quality = pdqhash.compute(rgb)
-        return HashValue(self.NAME, bits_to_hex(bits), int(quality))
+        value, quality = pdq_from_luma(luma_of(im))
+        return HashValue(self.NAME, value, quality)

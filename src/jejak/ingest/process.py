@@ -160,15 +160,18 @@ class Processor:
         if top and member.size is not None and member.size > lim.max_file_size:
             rec.warn("limit", f"file of {member.size} bytes is over JEJAK_MAX_FILE_SIZE: not read")
             return
-        if seekable and member.size is not None and member.size > lim.spool_memory:
-            # Large and re-readable: digest in place, then read again from the start when needed.
+        if seekable and (top or (member.size or 0) > lim.spool_memory):
+            # A host file (or a large file in a disk image): digest in place, and read it again from the
+            # start (page cache) to decode, rather than copying it into memory.
             h = StreamHasher()
+            failed = False
             try:
                 while chunk := stream.read(CHUNK):
                     h.update(chunk)
             except OSError as exc:
+                failed = True
                 rec.warn("read", f"read failed after {h.size} bytes: {exc}")
-            digests = h.digests(complete=h.size == member.size)
+            digests = h.digests(complete=not failed)
             stream.seek(0)
             data = stream
         else:
