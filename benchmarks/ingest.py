@@ -55,7 +55,7 @@ from jejak.ingest.process import Processor
 from jejak.ingest.walker import walk_source
 from jejak.services.ingest import ingest_case
 from jejak.store.sql import Store
-from jejak.testing.images import exif_bytes, jpeg_bytes, procedural_image
+from jejak.testing.images import camera_photo, exif_bytes, jpeg_bytes
 from jejak.walk.limits import Limits
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,24 +82,6 @@ QUALITY = 90
 # --- evidence ---------------------------------------------------------------------------------------------
 
 
-def camera_like(seed: int, width: int, height: int) -> Image.Image:
-    """A photograph-like picture: a procedural scene at 1/4 (or 1/2) scale upsampled bicubically, plus
-    fine detail (half-resolution grain) and mild per-channel sensor noise, so a quality-90 JPEG weighs
-    about what a camera's does (3-5 MB at 12 MP)."""
-    rng = np.random.default_rng(10_000 + seed)
-    factor = 4 if min(width, height) >= 2000 else 2
-    base = procedural_image(seed, width // factor, height // factor)
-    pixels = np.asarray(base.resize((width, height), Image.Resampling.BICUBIC)).astype(np.int16)
-    detail, noise = 28, 7
-    grain = rng.integers(0, 2 * detail + 1, size=(height // 2, width // 2), dtype=np.uint8)
-    grain_up = Image.fromarray(grain, "L").resize((width, height), Image.Resampling.BILINEAR)
-    pixels += np.asarray(grain_up).astype(np.int16)[..., None]
-    pixels += rng.integers(0, 2 * noise + 1, size=(height, width, 3), dtype=np.uint8)
-    pixels -= detail + noise
-    np.clip(pixels, 0, 255, out=pixels)
-    return Image.fromarray(pixels.astype(np.uint8), "RGB")
-
-
 def camera_exif(seed: int) -> bytes:
     rng = np.random.default_rng(20_000 + seed)
     lat, lon = float(rng.uniform(-60, 60)), float(rng.uniform(-179, 179))
@@ -116,7 +98,7 @@ def camera_exif(seed: int) -> bytes:
 def write_jpeg(job: tuple[str, int, int, int]) -> int:
     """Write one generated JPEG; returns its size in bytes (a top-level function: runs in a pool)."""
     path, seed, width, height = job
-    data = jpeg_bytes(camera_like(seed, width, height), QUALITY, camera_exif(seed))
+    data = jpeg_bytes(camera_photo(seed, width, height), QUALITY, camera_exif(seed))
     Path(path).write_bytes(data)
     return len(data)
 

@@ -7,10 +7,13 @@ import csv
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from jejak.config import Settings
+from jejak.hashing.pdq import luma_of, pdq_from_luma
 from jejak.ingest.process import process_batch
 from jejak.model import FileRecord, LeafTask, PathSpec
+from jejak.testing.images import camera_photo, jpeg_bytes
 from jejak.walk.limits import Limits
 
 
@@ -75,3 +78,16 @@ def test_renamed_jpeg_is_an_image_by_signature(testdata: Path, tmp_path: Path) -
     rec = hash_one(disguised)
     assert rec.kind == "image" and rec.mime == "image/jpeg"
     assert any(h.algorithm == "pdq" for h in rec.hashes)
+
+
+def test_reduced_decode_of_camera_size_photos_stays_within_tolerance(tmp_path: Path) -> None:
+    # The default pdq_min_side decodes a 12 MP JPEG at half size; PDQ must stay within Meta's 10 bits of a
+    # full decode (benchmarks/ingest.py measures this on 48 photos; here three, to catch a regression).
+    for seed in range(3):
+        path = tmp_path / f"cam{seed}.jpg"
+        path.write_bytes(jpeg_bytes(camera_photo(seed, 4000, 3000), quality=90))
+        rec = hash_one(path)
+        assert rec.width == 4000
+        reduced = next(h for h in rec.hashes if h.algorithm == "pdq").value
+        full, _ = pdq_from_luma(luma_of(Image.open(path)))
+        assert hamming(reduced, full) <= 10, (seed, hamming(reduced, full))
