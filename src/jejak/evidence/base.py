@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -23,7 +23,6 @@ class Member:
     crtime: datetime | None = None
     compressed_size: int | None = None
     encrypted: bool = False
-    times: dict[str, datetime | None] = field(default_factory=dict)
 
 
 # A visitor receives each member with a readable stream (valid only during the call), or None when

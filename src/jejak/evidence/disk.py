@@ -32,14 +32,12 @@ def _ewf() -> Any:
     return pyewf
 
 
-class SplitRaw(io.RawIOBase):
-    """Several raw segment files (image.001, image.002...) read as one seekable stream."""
+class PositionalStream(io.RawIOBase):
+    """A read-only, seekable stream over something read by offset: subclasses give ``_size`` and
+    ``_read_at(offset, n)``; buffering and seeking are the same for every one of them."""
 
-    def __init__(self, paths: list[str]) -> None:
-        self._files = [open(p, "rb") for p in paths]
-        self._sizes = [os.fstat(f.fileno()).st_size for f in self._files]
-        self._size = sum(self._sizes)
-        self._pos = 0
+    _size = 0
+    _pos = 0
 
     def readable(self) -> bool:
         return True
@@ -55,19 +53,38 @@ class SplitRaw(io.RawIOBase):
     def tell(self) -> int:
         return self._pos
 
+    def _read_at(self, offset: int, n: int) -> bytes:
+        raise NotImplementedError
+
     def readinto(self, b: Any) -> int:
-        view = memoryview(b)
-        done = 0
+        n = min(len(b), self._size - self._pos)
+        if n <= 0:
+            return 0
+        data = self._read_at(self._pos, n)
+        b[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+class SplitRaw(PositionalStream):
+    """Several raw segment files (image.001, image.002...) read as one seekable stream."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self._files = [open(p, "rb") for p in paths]
+        self._sizes = [os.fstat(f.fileno()).st_size for f in self._files]
+        self._size = sum(self._sizes)
+        self._pos = 0
+
+    def _read_at(self, offset: int, n: int) -> bytes:
+        out = bytearray()
         start = 0
         for f, size in zip(self._files, self._sizes, strict=True):
-            if self._pos < start + size and done < len(view):
-                f.seek(self._pos - start)
-                chunk = f.read(min(len(view) - done, start + size - self._pos))
-                view[done : done + len(chunk)] = chunk
-                done += len(chunk)
-                self._pos += len(chunk)
+            pos = offset + len(out)
+            if pos < start + size and len(out) < n:
+                f.seek(pos - start)
+                out += f.read(min(n - len(out), start + size - pos))
             start += size
-        return done
+        return bytes(out)
 
     def close(self) -> None:
         for f in self._files:
@@ -90,7 +107,7 @@ def split_raw_segments(path: str) -> list[str]:
     return out or [path]
 
 
-class EwfStream(io.RawIOBase):
+class EwfStream(PositionalStream):
     """An E01 set (E01, E02... found by libewf's glob) as a seekable stream of the media data."""
 
     def __init__(self, first_segment: str | None = None, fileobj: BinaryIO | None = None) -> None:
@@ -103,27 +120,9 @@ class EwfStream(io.RawIOBase):
         self._size = int(self._handle.get_media_size())
         self._pos = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def readinto(self, b: Any) -> int:
-        view = memoryview(b)
-        self._handle.seek(self._pos)
-        data = self._handle.read(min(len(view), max(0, self._size - self._pos)))
-        view[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
+    def _read_at(self, offset: int, n: int) -> bytes:
+        self._handle.seek(offset)
+        return bytes(self._handle.read(n))
 
     def close(self) -> None:
         self._handle.close()
@@ -305,7 +304,7 @@ class DiskImage:
         return TskFileStream(fs.open_meta(inode=inode))  # type: ignore[return-value]
 
 
-class TskFileStream(io.RawIOBase):
+class TskFileStream(PositionalStream):
     """A TSK file's content as a seekable stream (deleted files read as TSK recovers them)."""
 
     def __init__(self, tsk_file: Any) -> None:
@@ -313,30 +312,11 @@ class TskFileStream(io.RawIOBase):
         self._size = int(tsk_file.info.meta.size)
         self._pos = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def readinto(self, b: Any) -> int:
-        n = min(len(b), self._size - self._pos)
-        if n <= 0:
-            return 0
-        data = self._f.read_random(self._pos, n)
+    def _read_at(self, offset: int, n: int) -> bytes:
+        data = bytes(self._f.read_random(offset, n))
         if not data:
-            raise OSError(f"The Sleuth Kit returned no data at offset {self._pos}")
-        b[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
+            raise OSError(f"The Sleuth Kit returned no data at offset {offset}")
+        return data
 
 
 def open_disk_stream(layer: str, os_path: str | None, fileobj: BinaryIO | None) -> BinaryIO:

@@ -102,9 +102,10 @@ class Store:
         return sqlite.insert(table)
 
     def _insert_ignore(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            stmt = self._insert(table).on_conflict_do_nothing()  # type: ignore[attr-defined]
-            conn.execute(stmt, list(rows))
+        """Insert rows, skipping any that exist (the unique keys make every write idempotent)."""
+        stmt = self._insert(table).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        for i in range(0, len(rows), CHUNK):
+            conn.execute(stmt, list(rows[i : i + CHUNK]))
 
     # -- agencies, cases, exhibits --------------------------------------------------------------
     def agency_id(self, conn: Connection, name: str) -> int:
@@ -237,8 +238,7 @@ class Store:
                         "crtime": _utc(r.crtime),
                     }
                 )
-            for i in range(0, len(rows), CHUNK):
-                self._insert_ignore(conn, t.file_instance, rows[i : i + CHUNK])
+            self._insert_ignore(conn, t.file_instance, rows)
             fids = self._instance_ids(conn, exhibit_id, [r.pathspec.key() for r in records])
             warnings = [
                 self._warning_row(exhibit_id, run_id, w, fids.get(r.pathspec.key()))
@@ -248,8 +248,7 @@ class Store:
             warnings += [
                 self._warning_row(exhibit_id, run_id, w, None) for res in results for w in res.warnings
             ]
-            for i in range(0, len(warnings), CHUNK):
-                self._insert_ignore(conn, t.warning, warnings[i : i + CHUNK])
+            self._insert_ignore(conn, t.warning, warnings)
             done = [
                 {
                     "exhibit_id": exhibit_id,
@@ -316,10 +315,8 @@ class Store:
                         "extra": e.extra or None,
                     }
                 )
-        for i in range(0, len(hashes), CHUNK):
-            self._insert_ignore(conn, t.hash_value, hashes[i : i + CHUNK])
-        for i in range(0, len(metas), CHUNK):
-            self._insert_ignore(conn, t.media_metadata, metas[i : i + CHUNK])
+        self._insert_ignore(conn, t.hash_value, hashes)
+        self._insert_ignore(conn, t.media_metadata, metas)
         return ids
 
     def _instance_ids(self, conn: Connection, exhibit_id: int, keys: list[str]) -> dict[str, int]:
