@@ -15,19 +15,20 @@ from jejak.errors import AlreadyExists, NotFound
 from jejak.services import records
 from jejak.services.ingest import ingest_case
 from jejak.store.sql import Store
+from tests.pgserver import private_server
 
 PG_ENV = "JEJAK_TEST_PG_URL"
 
 
-def pg_url_or_fail() -> str:
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """JEJAK_TEST_PG_URL when set (.ci/run starts the system cluster), else a private server for this run."""
     url = os.environ.get(PG_ENV)
     if url:
-        return url
-    if os.environ.get("CI"):
-        pytest.fail(f"{PG_ENV} is not set: .ci/run must start PostgreSQL and export it")
-    pytest.skip(
-        f"no PostgreSQL here: set {PG_ENV} (e.g. postgresql+psycopg://jejak:jejak@127.0.0.1/postgres)"
-    )
+        yield url
+        return
+    with private_server() as started:
+        yield started
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -35,7 +36,7 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    admin_url = pg_url_or_fail()
+    admin_url = request.getfixturevalue("pg_admin_url")
     name = f"jejak_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
