@@ -15,14 +15,23 @@ $(STAMP): pyproject.toml scripts/debian-deps
 	$(BIN)/python -m pip install -q -e ".[disk,dask,postgres,dev]"
 	@touch $(STAMP)
 
+DEMO_DB := sqlite:///demo/jejak.db
+DEMO := $(BIN)/jejak --db $(DEMO_DB)
+
 demo: install
 	$(BIN)/jejak demo build demo
 	rm -f demo/jejak.db demo/jejak.db-wal demo/jejak.db-shm
-	$(BIN)/jejak --db sqlite:///demo/jejak.db case create DEMO-2026-0001 --agency "Demo Unit"
-	$(BIN)/jejak --db sqlite:///demo/jejak.db ingest demo/seizure/phone1 demo/seizure/camera-sd.img \
-		demo/seizure/usb-stick --case DEMO-2026-0001
-	$(BIN)/jejak --db sqlite:///demo/jejak.db summary --case DEMO-2026-0001
-	@echo "Database: demo/jejak.db   (try: $(BIN)/jejak --db sqlite:///demo/jejak.db files --case DEMO-2026-0001)"
+	$(DEMO) case create DEMO-2026-0001 --agency "Demo Unit"
+	@echo "== ingest: a phone folder, an SD-card disk image (with a deleted photo), a USB stick of archives"
+	$(DEMO) ingest demo/seizure/phone1 demo/seizure/camera-sd.img demo/seizure/usb-stick --case DEMO-2026-0001
+	@echo "== the same command again resumes: everything committed is skipped"
+	$(DEMO) ingest demo/seizure/phone1 demo/seizure/camera-sd.img demo/seizure/usb-stick --case DEMO-2026-0001
+	$(DEMO) summary --case DEMO-2026-0001
+	@echo "== what could not be read, and why (nothing is dropped)"
+	$(DEMO) warnings --case DEMO-2026-0001
+	@echo "== the card's files: provenance through the disk image, the deleted photo flagged"
+	$(DEMO) files --case DEMO-2026-0001 --exhibit camera-sd.img --format table
+	@echo "Database: demo/jejak.db   (try: $(DEMO) files --case DEMO-2026-0001 --format jsonl)"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -43,12 +43,14 @@ def write_csv(rows: Iterable[dict[str, Any]], fields: Iterable[str]) -> int:
 def write_table(rows: Iterable[dict[str, Any]], columns: list[str], title: str | None = None) -> int:
     table = Table(title=title, show_lines=False)
     for c in columns:
-        table.add_column(c, overflow="fold")
+        wide = c in ("path", "message", "meaning")
+        table.add_column(c, overflow="fold", no_wrap=not wide, ratio=3 if wide else None)
     n = 0
     for r in rows:
         table.add_row(*(_cell(c, r.get(c)) for c in columns))
         n += 1
-    Console().print(table)
+    # Piped or captured output has no terminal width: use a wide page rather than Rich's 80 columns.
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
     return n
 
 

@@ -8,7 +8,7 @@ import os
 import stat
 from typing import BinaryIO
 
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from jejak.errors import EvidenceError, JejakError, LimitExceeded
 from jejak.evidence.archives import expand_7z, expand_single_stream, expand_tar, expand_zip
@@ -220,6 +220,8 @@ class Processor:
             )
         except LimitExceeded as exc:
             rec.warn("limit", str(exc))
+        except UnidentifiedImageError:
+            rec.warn("decode", "image signature but no decodable image: damaged or not really an image")
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
             rec.warn("decode", f"image cannot be decoded: {exc}")
         except Exception as exc:  # decoders raise odd types on hostile input
