@@ -153,3 +153,29 @@ def test_corrupt_archive_is_a_warning_and_the_run_goes_on(tmp_path: Path) -> Non
     records, _ = ingest_file(path)
     assert records[0].sha256  # the container itself is kept with its digests
     assert records[0].warnings or len(records) >= 1
+
+
+def test_encrypted_zip_member_is_a_warning_and_its_neighbours_are_read(tmp_path: Path) -> None:
+    # zipfile cannot write encryption: set the "encrypted" flag bit (0x1) in the local and central headers.
+    data = bytearray(zip_bytes({"locked.jpg": jpeg(13), "open.jpg": jpeg(14)}))
+    local = data.find(b"PK\x03\x04")
+    central = data.find(b"PK\x01\x02")
+    data[local + 6] |= 0x1
+    data[central + 8] |= 0x1
+    path = tmp_path / "locked.zip"
+    path.write_bytes(bytes(data))
+    records, _ = ingest_file(path)
+    paths = by_path(records)
+    locked = paths["locked.zip > locked.jpg"]
+    assert locked.sha256 is None and "encrypted ZIP member" in locked.warnings[0].message
+    assert paths["locked.zip > open.jpg"].kind == "image"
+
+
+def test_total_expansion_budget_of_one_container(tmp_path: Path) -> None:
+    members = {f"m{i}.bin": bytes([i]) * 400_000 for i in range(5)}  # 2 MB expanded in all
+    path = tmp_path / "many.zip"
+    path.write_bytes(zip_bytes(members))
+    records, _ = ingest_file(path, max_total_expanded=1_000_000)
+    warnings = [w for r in records for w in r.warnings]
+    assert any(w.stage == "limit" and "JEJAK_MAX_TOTAL_EXPANDED" in w.message for w in warnings)
+    assert 1 <= sum(1 for r in records if r.sha256 and r.name.endswith(".bin")) < 5

@@ -170,7 +170,7 @@ def expand_7z(
                 info = infos.get(name)
                 self.info = info
                 compressed = getattr(info, "compressed", None) if info else None
-                self.cap = budget.member_cap(compressed)
+                self.cap, self.setting = budget.member_cap(compressed)
                 self.spool = Spool(spool_memory)
                 self.cut = False
 
@@ -211,8 +211,7 @@ def expand_7z(
                         visit(
                             member,
                             None,
-                            f"7z member expands past the limit of {self.cap} bytes "
-                            "(JEJAK_MAX_EXPANSION_RATIO / JEJAK_MAX_MEMBER_SIZE)",
+                            f"7z member expands past the limit of {self.cap} bytes ({self.setting})",
                         )
                     else:
                         budget.spend(self.spool.size)

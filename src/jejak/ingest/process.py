@@ -74,6 +74,10 @@ class Processor:
             self._run(task, result)
         except JejakError as exc:
             result.warnings.append(WarningRecord("read", str(exc), task.pathspec))
+        except OSError as exc:  # vanished, permission denied, I/O error
+            result.warnings.append(
+                WarningRecord("read", f"cannot be read: {exc.strerror or exc}", task.pathspec)
+            )
         except Exception as exc:  # a bug or a library crash must not take the run down
             result.warnings.append(WarningRecord("internal", f"{type(exc).__name__}: {exc}", task.pathspec))
         return result
@@ -113,25 +117,25 @@ class Processor:
             self._process(member, fstream, True, 0, ExpansionBudget(self.limits), result, top=False)
 
     def _enumerate_disk(self, ps: PathSpec, result: TaskResult) -> None:
-        path = ps.segments[0].location
-        with open(path, "rb") as f:
+        with open(ps.segments[0].location, "rb") as f:
             header = f.read(HEADER_BYTES)
-        layer = "ewf" if sniff(header).container == "ewf" else "raw"
-        stream = open_disk_stream(layer, path, None)
-        try:
-            self._list_disk(stream, ps, layer, result)
-        finally:
-            stream.close()
+        self._list_disk(ps, "ewf" if sniff(header).container == "ewf" else "raw", result)
 
-    def _list_disk(self, stream: BinaryIO, ps: PathSpec, layer: str, result: TaskResult) -> None:
+    def _list_disk(self, ps: PathSpec, layer: str, result: TaskResult) -> None:
+        """The files of a disk image on the host, as new leaves (metadata only: nothing is read yet)."""
+
         def warn(stage: str, message: str, where: PathSpec | None) -> None:
             result.warnings.append(WarningRecord(stage, message, where or ps))
 
-        disk = DiskImage(stream, ps, layer, warn)
-        for m in disk.iter_files(warn):
-            result.children.append(
-                LeafTask(m.pathspec, m.size, m.deleted, m.mtime, m.atime, m.ctime, m.crtime)
-            )
+        stream = open_disk_stream(layer, ps.segments[0].location, None)
+        try:
+            disk = DiskImage(stream, ps, layer, warn)
+            for m in disk.iter_files(warn):
+                result.children.append(
+                    LeafTask(m.pathspec, m.size, m.deleted, m.mtime, m.atime, m.ctime, m.crtime)
+                )
+        finally:
+            stream.close()
 
     # -- one stream -----------------------------------------------------------------------------
     def _process(
@@ -175,12 +179,15 @@ class Processor:
             stream.seek(0)
             data = stream
         else:
-            cap = lim.max_file_size if top else budget.member_cap(member.compressed_size)
+            cap, setting = (
+                (lim.max_file_size, "JEJAK_MAX_FILE_SIZE")
+                if top
+                else budget.member_cap(member.compressed_size)
+            )
             kept = hash_and_keep(stream, cap, lim.spool_memory)
             if kept.error:
                 stage = "limit" if kept.error.startswith("stopped reading at the limit") else "read"
-                hint = " (JEJAK_MAX_EXPANSION_RATIO / JEJAK_MAX_MEMBER_SIZE)" if stage == "limit" else ""
-                rec.warn(stage, kept.error + hint)
+                rec.warn(stage, f"{kept.error} ({setting})" if stage == "limit" else kept.error)
             if not top:
                 budget.spend(kept.digests.size)
             digests, data = kept.digests, kept.data
@@ -275,14 +282,10 @@ class Processor:
                 return
             if top and len(ps.segments) == 1:
                 # A top-level image: its files become leaves of their own, hashed in parallel.
-                data.seek(0)
-                stream = open_disk_stream(container, ps.segments[0].location, None)
                 try:
-                    self._list_disk(stream, ps, container, result)
+                    self._list_disk(ps, container, result)
                 except EvidenceError as exc:
                     rec.warn("disk", str(exc))
-                finally:
-                    stream.close()
                 return
             self._disk_inline(rec, container, data, depth, budget, result)
             return

@@ -42,12 +42,17 @@ class ExpansionBudget:
         self.limits = limits
         self.expanded = 0
 
-    def member_cap(self, compressed_size: int | None) -> int:
-        """How many bytes a member may expand to before it is cut off."""
-        cap = min(self.limits.max_member_size, self.limits.max_total_expanded - self.expanded)
+    def member_cap(self, compressed_size: int | None) -> tuple[int, str]:
+        """How many bytes a member may expand to before it is cut off, and the setting that binds."""
+        caps = [
+            (self.limits.max_member_size, "JEJAK_MAX_MEMBER_SIZE"),
+            (self.limits.max_total_expanded - self.expanded, "JEJAK_MAX_TOTAL_EXPANDED"),
+        ]
         if compressed_size is not None and compressed_size > 0:
-            cap = min(cap, int(max(compressed_size, 64 * 1024) * self.limits.max_expansion_ratio))
-        return max(cap, 0)
+            ratio_cap = int(max(compressed_size, 64 * 1024) * self.limits.max_expansion_ratio)
+            caps.append((ratio_cap, "JEJAK_MAX_EXPANSION_RATIO"))
+        cap, setting = min(caps)
+        return max(cap, 0), setting
 
     def spend(self, n: int) -> None:
         self.expanded += n
