@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from jejak.cli.output import err, ingest_progress, write_csv, write_jsonl, write_table
+from jejak.cli.output import emit, err, ingest_progress, write_table
 from jejak.config import Settings, load_settings
 from jejak.errors import ConfigError, JejakError
 from jejak.services import records
@@ -87,12 +87,7 @@ def case_ls(fmt: Annotated[str, typer.Option("--format")] = "table") -> None:
         }
         for c in open_store().list_cases()
     ]
-    if fmt == "jsonl":
-        write_jsonl(rows)
-    elif fmt == "csv":
-        write_csv(rows, ["case", "agency", "description", "created_at"])
-    else:
-        write_table(rows, ["case", "agency", "description", "created_at"])
+    emit(rows, fmt, ["case", "agency", "description", "created_at"])
 
 
 @app.command()
@@ -144,12 +139,8 @@ def files(
     store = open_store()
     row = store.get_case(case)
     rows = (records.from_row(case, r) for r in store.iter_files(row.id, exhibit))
-    if fmt == "jsonl":
-        write_jsonl(rows)
-    elif fmt == "csv":
-        write_csv((records.csv_row(r) for r in rows), records.CSV_FIELDS)
-    else:
-        write_table(rows, ["exhibit", "path", "kind", "size", "sha256", "pdq", "deleted"])
+    table = ["exhibit", "path", "kind", "size", "sha256", "pdq", "deleted"]
+    emit(rows, fmt, table, records.CSV_FIELDS, records.csv_row)
 
 
 @app.command()
@@ -163,12 +154,13 @@ def warnings(
     store = open_store()
     row = store.get_case(case)
     rows = list(store.iter_warnings(row.id, exhibit))
-    if fmt == "jsonl":
-        write_jsonl(rows)
-    elif fmt == "csv":
-        write_csv(rows, ["exhibit", "stage", "message", "path", "created_at"])
-    else:
-        write_table(rows, ["exhibit", "stage", "path", "message"], title=f"{len(rows)} warnings in {case}")
+    emit(
+        rows,
+        fmt,
+        ["exhibit", "stage", "path", "message"],
+        ["exhibit", "stage", "message", "path", "created_at"],
+        title=f"{len(rows)} warnings in {case}",
+    )
 
 
 @app.command()
@@ -205,12 +197,8 @@ def hash_cmd(
         elif warning is not None:
             where = warning.pathspec.readable() if warning.pathspec else ""
             err.print(f"[yellow]warning[/] {warning.stage}: {where}: {warning.message}")
-    if fmt == "jsonl":
-        write_jsonl(recs)
-    elif fmt == "csv":
-        write_csv((records.csv_row(r) for r in recs), records.CSV_FIELDS)
-    else:
-        write_table(recs, ["path", "kind", "size", "md5", "sha256", "pdq", "pdq_quality"])
+    table = ["path", "kind", "size", "md5", "sha256", "pdq", "pdq_quality"]
+    emit(recs, fmt, table, records.CSV_FIELDS, records.csv_row)
 
 
 @app.command("settings")
@@ -227,12 +215,7 @@ def settings_cmd(fmt: Annotated[str, typer.Option("--format", help="jsonl | csv 
         }
         for name, field in Settings.model_fields.items()
     ]
-    if fmt == "jsonl":
-        write_jsonl(rows)
-    elif fmt == "csv":
-        write_csv(rows, ["setting", "environment", "value", "meaning"])
-    else:
-        write_table(rows, ["setting", "environment", "value", "meaning"])
+    emit(rows, fmt, ["setting", "environment", "value", "meaning"])
 
 
 @db_app.command("upgrade")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -52,6 +52,23 @@ def write_table(rows: Iterable[dict[str, Any]], columns: list[str], title: str |
     # Piped or captured output has no terminal width: use a wide page rather than Rich's 80 columns.
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     return n
+
+
+def emit(
+    rows: Iterable[dict[str, Any]],
+    fmt: str,
+    table: list[str],
+    csv_fields: Iterable[str] | None = None,
+    csv_row: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    title: str | None = None,
+) -> int:
+    """Rows in the chosen format: every key as jsonl; ``csv_fields`` (default: the table's columns) as CSV,
+    each row passed through ``csv_row`` first; the ``table`` columns for people."""
+    if fmt == "jsonl":
+        return write_jsonl(rows)
+    if fmt == "csv":
+        return write_csv((csv_row(r) for r in rows) if csv_row else rows, csv_fields or table)
+    return write_table(rows, table, title=title)
 
 
 _DIGESTS = ("md5", "sha1", "sha256", "pdq")
