@@ -39,12 +39,6 @@ class StreamHasher:
         return Digests(md5, sha1, sha256, self.size, complete)
 
 
-def hash_bytes(data: bytes) -> Digests:
-    h = StreamHasher()
-    h.update(data)
-    return h.digests()
-
-
 @dataclass
 class Kept:
     """Digests of a stream read to its end (or to a cap), and a seekable copy of what was read."""
@@ -76,8 +70,6 @@ def hash_and_keep(stream: BinaryIO, cap: int | None, spool_memory: int) -> Kept:
                 break
             h.update(chunk)
             spool.write(chunk)
-    except (OSError, EOFError, ValueError, RuntimeError) as exc:
-        error = f"read failed after {h.size} bytes: {type(exc).__name__}: {exc}"
-    except Exception as exc:  # decompressors raise their own types (zlib.error, lzma.LZMAError...)
+    except Exception as exc:  # OSError, EOFError, and the decompressors' own (zlib.error, LZMAError...)
         error = f"read failed after {h.size} bytes: {type(exc).__name__}: {exc}"
     return Kept(h.digests(complete=error is None), spool.reader(), error)

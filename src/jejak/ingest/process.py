@@ -15,8 +15,8 @@ from jejak.evidence.archives import expand_7z, expand_single_stream, expand_tar,
 from jejak.evidence.base import Member
 from jejak.evidence.disk import DiskImage, open_disk_stream
 from jejak.hashing.image import open_image, reduce_for_hashing
-from jejak.hashing.registry import image_hashers
-from jejak.hashing.stream import CHUNK, Digests, StreamHasher, hash_and_keep
+from jejak.hashing.registry import check_unique_names, image_hashers
+from jejak.hashing.stream import CHUNK, StreamHasher, hash_and_keep
 from jejak.ingest.deadline import DeadlineExceeded, deadline
 from jejak.metadata.exif import read_exif
 from jejak.model import FileRecord, Kind, PathSpec, WarningRecord
@@ -55,16 +55,11 @@ class _DiskCache:
 _DISKS = _DiskCache()
 
 
-def _fill_meta(rec: FileRecord, d: Digests) -> None:
-    rec.md5, rec.sha1, rec.sha256 = d.md5, d.sha1, d.sha256
-    if rec.size is None or d.complete:
-        rec.size = d.size
-
-
 class Processor:
     def __init__(self, limits: Limits, pdq_min_side: int) -> None:
         self.limits = limits
         self.pdq_min_side = pdq_min_side
+        check_unique_names()
         self.hashers = image_hashers()
 
     # -- leaves ---------------------------------------------------------------------------------
@@ -192,13 +187,14 @@ class Processor:
                 budget.spend(kept.digests.size)
             digests, data = kept.digests, kept.data
         result.bytes_read += digests.size
-        _fill_meta(rec, digests)
+        if rec.size is None or digests.complete:
+            rec.size = digests.size
         if not digests.complete:
             # Digests of a partial read would name content that does not exist: keep none.
-            rec.md5 = rec.sha1 = rec.sha256 = None
             if data is not stream:
                 data.close()
             return
+        rec.md5, rec.sha1, rec.sha256 = digests.md5, digests.sha1, digests.sha256
         header = data.read(HEADER_BYTES)
         data.seek(0)
         kind = sniff(header)

@@ -9,7 +9,7 @@ from jejak.model.records import (
     Kind,
     WarningRecord,
 )
-from jejak.model.work import LeafTask, TaskResult, batches
+from jejak.model.work import LeafTask, TaskResult
 
 __all__ = [
     "ExifInfo",
@@ -22,5 +22,4 @@ __all__ = [
     "Segment",
     "TaskResult",
     "WarningRecord",
-    "batches",
 ]

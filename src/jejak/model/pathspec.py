@@ -58,7 +58,7 @@ class Segment:
                 # Relative to the folder that holds the evidence root: usb-dump/photos/a.jpg
                 return os.path.relpath(self.location, os.path.dirname(root.rstrip("/")) or "/")
             return self.location
-        if self.type in ("ewf", "raw", "split"):
+        if self.type in ("ewf", "raw"):
             return None
         if self.type == "vol":
             fs = self.get("fs")
@@ -89,7 +89,7 @@ class PathSpec:
     @property
     def depth(self) -> int:
         """How many containers deep this is (an os file is 0)."""
-        return sum(1 for s in self.segments if s.type not in ("os", "vol", "ewf", "raw", "split"))
+        return sum(1 for s in self.segments if s.type not in ("os", "vol", "ewf", "raw"))
 
     def to_json(self) -> list[dict[str, Any]]:
         return [s.to_json() for s in self.segments]

@@ -37,19 +37,3 @@ class TaskResult:
     warnings: list[WarningRecord] = field(default_factory=list)
     children: list[LeafTask] = field(default_factory=list)
     bytes_read: int = 0
-
-
-def batches(tasks: list[LeafTask], max_files: int, max_bytes: int) -> list[list[LeafTask]]:
-    """Cut tasks into worker batches of about ``max_files`` files or ``max_bytes`` bytes."""
-    out: list[list[LeafTask]] = []
-    cur: list[LeafTask] = []
-    size = 0
-    for t in tasks:
-        if cur and (len(cur) >= max_files or size + (t.size or 0) > max_bytes):
-            out.append(cur)
-            cur, size = [], 0
-        cur.append(t)
-        size += t.size or 0
-    if cur:
-        out.append(cur)
-    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -61,24 +62,17 @@ def ingest_case(
 def hash_files(
     settings: Settings, paths: list[str]
 ) -> Iterator[tuple[FileRecord | None, WarningRecord | None]]:
-    """Digests, PDQ and metadata of loose files (archives expanded), in this process, no store."""
+    """Digests, PDQ and metadata of loose files (archives expanded, disk images walked), in this process,
+    no store."""
     check_sources(paths)
     limits = Limits.from_settings(settings)
     loose: list[WarningRecord] = []
     for src in paths:
-        for leaf in walk_source(src, loose.append):
-            yield from ((None, w) for w in loose)
-            loose.clear()
-            for res in process_batch([leaf], limits, settings.pdq_min_side):
-                for rec in res.records:
-                    yield rec, None
-                for w in res.warnings:
-                    yield None, w
-                if res.children:
-                    # Files inside a disk image: hash them here too.
-                    for child in process_batch(res.children, limits, settings.pdq_min_side):
-                        for rec in child.records:
-                            yield rec, None
-                        for w in child.warnings:
-                            yield None, w
-    yield from ((None, w) for w in loose)
+        queue = collections.deque(walk_source(src, loose.append))
+        yield from ((None, w) for w in loose)
+        loose.clear()
+        while queue:
+            for res in process_batch([queue.popleft()], limits, settings.pdq_min_side):
+                yield from ((rec, None) for rec in res.records)
+                yield from ((None, w) for w in res.warnings)
+                queue.extend(res.children)  # the files of a disk image

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.sql.schema import Table
 
 from jejak.errors import AlreadyExists, ConfigError, NotFound, StoreError
-from jejak.model import FileRecord, PathSpec, WarningRecord
+from jejak.model import FileRecord, WarningRecord
 from jejak.model.work import TaskResult
 from jejak.store import schema as t
 
@@ -470,7 +470,3 @@ class Store:
             "by_kind": by_kind,
             "exhibits": list(exhibits),
         }
-
-
-def pathspec_of(row: dict[str, Any]) -> PathSpec:
-    return PathSpec.from_json(row["pathspec"])

@@ -12,7 +12,6 @@ from jejak.model import Kind
 HEADER_BYTES = 64 * 1024
 
 # Containers we open, by the name used in PathSpec segments.
-ARCHIVE_TYPES = ("zip", "tar", "7z", "gzip", "bzip2", "xz")
 DISK_TYPES = ("ewf", "raw")
 
 # Still images PDQ hashes (Pillow, plus pillow-heif for HEIC/HEIF/AVIF).
@@ -55,7 +54,7 @@ _DOCUMENT_MIMES = frozenset(
 class Sniffed:
     mime: str
     kind: Kind
-    container: str | None  # one of ARCHIVE_TYPES or DISK_TYPES, or None
+    container: str | None  # zip, tar, 7z, gzip, bzip2, xz, or one of DISK_TYPES; None
     description: str = ""
 
 
