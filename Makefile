@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench bench-ingest clean
+.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists clean
 
 install: $(STAMP)
 
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml scripts/debian-deps
 	@scripts/debian-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[disk,dask,postgres,dev]"
+	$(BIN)/python -m pip install -q -e ".[disk,dask,postgres,faiss,dev]"
 	@touch $(STAMP)
 
 DEMO_DB := sqlite:///demo/jejak.db
@@ -20,7 +20,7 @@ DEMO := $(BIN)/jejak --db $(DEMO_DB)
 
 demo: install
 	$(BIN)/jejak demo build demo
-	rm -f demo/jejak.db demo/jejak.db-wal demo/jejak.db-shm
+	rm -rf demo/jejak.db demo/jejak.db-wal demo/jejak.db-shm demo/jejak.db.index
 	$(DEMO) case create DEMO-2026-0001 --agency "Demo Unit"
 	@echo "== ingest: a phone folder, an SD-card disk image (with a deleted photo), a USB stick of archives"
 	$(DEMO) ingest demo/seizure/phone1 demo/seizure/camera-sd.img demo/seizure/usb-stick --case DEMO-2026-0001
@@ -31,7 +31,29 @@ demo: install
 	$(DEMO) warnings --case DEMO-2026-0001
 	@echo "== the card's files: provenance through the disk image, the deleted photo flagged"
 	$(DEMO) files --case DEMO-2026-0001 --exhibit camera-sd.img --format table
-	@echo "Database: demo/jejak.db   (try: $(DEMO) files --case DEMO-2026-0001 --format jsonl)"
+	@echo "== known-hash lists: Project VIC (VICS 2.0), an ICSE export, a platform's PDQ list, NSRL (known-good)"
+	$(DEMO) lists import demo/lists/projectvic-2026-10.json --name ProjectVIC --by "demo examiner"
+	$(DEMO) lists import demo/lists/icse-export.csv --name ICSE --by "demo examiner"
+	$(DEMO) lists import demo/lists/platform-pdq.txt --name platform --format pdq --by "demo examiner"
+	$(DEMO) lists import demo/lists/nsrl-rds-demo.db --name NSRL --known-good --by "demo examiner"
+	@echo "== a unit's own list, built from files: one phone photo (its resized copy will match by PDQ)"
+	$(DEMO) lists build demo/seizure/phone1/DCIM/Camera/IMG_20260101_120001.jpg --name unit-known --category 2
+	$(DEMO) lists ls
+	@echo "== a laptop: ingest matches it at once now that lists exist (exact, PDQ, rotated and mirrored copies)"
+	$(DEMO) ingest demo/seizure/laptop --case DEMO-2026-0001
+	@echo "== match the whole case again (the phone, card and stick were ingested before the lists)"
+	$(DEMO) match --case DEMO-2026-0001
+	$(DEMO) triage --case DEMO-2026-0001 --summary
+	@echo "== triage: new material first (it may show a child nobody has identified), then known, then known-good"
+	$(DEMO) triage --case DEMO-2026-0001 --format table
+	@echo "== the November release of the Project VIC list: one entry withdrawn, one re-categorised, one added"
+	$(DEMO) lists import demo/lists/projectvic-2026-11.json --name ProjectVIC --by "demo examiner"
+	$(DEMO) lists show ProjectVIC
+	$(DEMO) match --case DEMO-2026-0001
+	@echo "== only the known items, as CSV; and the case as a VICS 2.0 export"
+	$(DEMO) triage --case DEMO-2026-0001 --status known --format csv | cut -d, -f4-7,14-18 | head -12
+	$(DEMO) export --case DEMO-2026-0001 --format vics --output demo/DEMO-2026-0001.vics.json
+	@echo "Database: demo/jejak.db   (try: $(DEMO) triage --case DEMO-2026-0001 --format jsonl)"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -45,10 +67,16 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: bench-ingest
+bench: bench-ingest bench-index bench-lists
 
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
+
+bench-index: install
+	$(BIN)/python benchmarks/index.py
+
+bench-lists: install
+	$(BIN)/python benchmarks/lists.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -39,6 +39,23 @@ class Settings(BaseSettings):
         1000, description="reduced JPEG decode keeps the short side at least this large (PDQ accuracy)"
     )
 
+    # Matching against known-hash lists.
+    match_pdq_threshold: int = Field(
+        31, description="PDQ Hamming distance at or below which a hit counts (a list may set its own)"
+    )
+    match_pdq_quality: int = Field(
+        50, description="PDQ quality below which only exact hashes are matched (flat or tiny images)"
+    )
+    match_dihedral: bool = Field(True, description="also match rotated (90/180/270) and mirrored copies")
+    index_dir: str = Field(
+        "",
+        description="folder of the persisted PDQ list index (empty: beside a SQLite database, "
+        "else ~/.cache/jejak/index/<database>)",
+    )
+    stack_pdq_threshold: int = Field(
+        31, description="PDQ distance that puts two contents of a case in one near-duplicate stack"
+    )
+
     # Ingest plumbing.
     batch_files: int = Field(100, description="files per worker task")
     batch_bytes: int = Field(16 * MiB, description="bytes per worker task")

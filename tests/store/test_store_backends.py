@@ -2,52 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from jejak.config import Settings
 from jejak.errors import AlreadyExists, NotFound
 from jejak.services import records
 from jejak.services.ingest import ingest_case
 from jejak.store.sql import Store
-from tests.pgserver import private_server
-
-PG_ENV = "JEJAK_TEST_PG_URL"
-
-
-@pytest.fixture(scope="session")
-def pg_admin_url() -> Iterator[str]:
-    """JEJAK_TEST_PG_URL when set (.ci/run starts the system cluster), else a private server for this run."""
-    url = os.environ.get(PG_ENV)
-    if url:
-        yield url
-        return
-    with private_server() as started:
-        yield started
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    admin_url = request.getfixturevalue("pg_admin_url")
-    name = f"jejak_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_cases_and_errors(backend_url: str) -> None:

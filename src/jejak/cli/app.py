@@ -9,12 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
+from jejak.cli.common import check_format, open_store, settings, state
+from jejak.cli.lists import lists_app
+from jejak.cli.match import export_cmd, match_cmd, triage_cmd
 from jejak.cli.output import emit, err, ingest_progress, write_table
-from jejak.config import Settings, load_settings
-from jejak.errors import ConfigError, JejakError
+from jejak.config import Settings
+from jejak.errors import JejakError
 from jejak.services import records
 from jejak.services.ingest import hash_files, ingest_case
-from jejak.store.sql import Store
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="jejak: ingest, hash, match and link evidence."
@@ -25,29 +27,10 @@ demo_app = typer.Typer(no_args_is_help=True, help="The benign synthetic seizure 
 app.add_typer(case_app, name="case")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
-
-
-class State:
-    db: str | None = None
-
-
-state = State()
-
-
-def settings(**overrides: Any) -> Settings:
-    return load_settings(db=state.db, **overrides)
-
-
-def open_store(s: Settings | None = None) -> Store:
-    return Store.open((s or settings()).db)
-
-
-FORMATS = ("jsonl", "csv", "table")
-
-
-def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+app.add_typer(lists_app, name="lists")
+app.command("match")(match_cmd)
+app.command("triage")(triage_cmd)
+app.command("export")(export_cmd)
 
 
 @app.callback()
@@ -227,12 +210,18 @@ def db_upgrade() -> None:
 
 @demo_app.command("build")
 def demo_build(folder: Path, seed: Annotated[int, typer.Option("--seed")] = 2026) -> None:
-    """Write the benign synthetic seizure (procedural images only) under FOLDER/seizure."""
+    """Write the benign synthetic seizure (procedural images only) under FOLDER/seizure, and known-hash
+    lists describing some of its pictures under FOLDER/lists."""
+    from jejak.testing.known import build_known_material
     from jejak.testing.seizure import build_seizure
 
     manifest = build_seizure(folder, seed=seed)
-    n = len(manifest.get("files", manifest)) if isinstance(manifest, dict) else len(manifest)
-    err.print(f"synthetic seizure written to {folder / 'seizure'} ({n} files in the manifest)")
+    known = build_known_material(folder, seed=seed)
+    err.print(
+        f"synthetic seizure written to {folder / 'seizure'} ({len(manifest['files'])} files in the manifest; "
+        f"laptop: {len(known['copies'])} copies of listed pictures, {len(known['distractors'])} new ones); "
+        f"lists in {folder / 'lists'}"
+    )
 
 
 def main() -> None:

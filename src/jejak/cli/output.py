@@ -17,7 +17,7 @@ from rich.table import Table
 from jejak.ingest.job import Progress
 from jejak.services.records import json_default
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages are lines: never folded at 80 columns
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]]) -> int:

@@ -11,6 +11,7 @@ against pdqhash, the C++ reference's Python binding), and is 7-10x faster here (
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -65,23 +66,70 @@ _BIT_WEIGHTS = (1 << np.arange(_K)).astype(np.int64)
 _MIN_SIDE = 5  # the reference gives an all-zero hash of quality 0 below this
 
 
-def pdq_from_luma(luma: NDArray[np.floating]) -> tuple[str, int]:
-    """(64 lowercase hex characters, quality 0-100) of a 2-D luma array (0-255 scale)."""
+# Meta's names for the eight dihedral variants, in pdqhash's order, and the transform of the 64x64 buffer
+# that gives each one (the DCT of a flipped or transposed buffer is the flipped or transposed DCT, so this
+# is what the reference's dihedral function computes). "flipx" mirrors about the x axis (top <-> bottom).
+DIHEDRAL: tuple[str, ...] = (
+    "rot90",
+    "rot180",
+    "rot270",
+    "flipx",
+    "flipy",
+    "flipplus1",
+    "flipminus1",
+)
+_TRANSFORMS: dict[str, Callable[[NDArray[np.float64]], NDArray[np.float64]]] = {
+    "": lambda g: g,
+    "rot90": lambda g: np.rot90(g, 1),
+    "rot180": lambda g: np.rot90(g, 2),
+    "rot270": lambda g: np.rot90(g, 3),
+    "flipx": lambda g: g[::-1, :],
+    "flipy": lambda g: g[:, ::-1],
+    "flipplus1": lambda g: g.T,
+    "flipminus1": lambda g: np.rot90(g, 2).T,
+}
+
+
+def _buffer(luma: NDArray[np.floating]) -> NDArray[np.float64]:
+    """The reference's 64x64 buffer: box-filtered and decimated luma."""
     rows, cols = luma.shape
-    if rows < _MIN_SIDE or cols < _MIN_SIDE:
-        return "0" * 64, 0
     col_index, col_weights = _taps(cols)
     row_index, row_weights = _taps(rows)
     sampled_cols = np.einsum("rcs,cs->rc", np.take(luma, col_index, axis=1), col_weights)
-    grid = np.einsum("rsc,rs->rc", sampled_cols[row_index], row_weights)  # the reference's 64x64 buffer
+    grid: NDArray[np.float64] = np.einsum("rsc,rs->rc", sampled_cols[row_index], row_weights)
+    return grid
+
+
+def _quality(grid: NDArray[np.float64]) -> int:
     g32 = grid.astype(np.float32)
     down = (((g32[:-1, :] - g32[1:, :]) * 100) / 255).astype(np.int32)
     across = (((g32[:, :-1] - g32[:, 1:]) * 100) / 255).astype(np.int32)
-    quality = min(100, int((np.abs(down).sum() + np.abs(across).sum()) // 90))
+    return min(100, int((np.abs(down).sum() + np.abs(across).sum()) // 90))
+
+
+def _hex(grid: NDArray[np.float64]) -> str:
     coeffs = _DCT @ grid @ _DCT.T
     median = np.sort(coeffs.reshape(-1))[(_K * _K) // 2 - 1]  # Torben's median: the lower one
     words = ((coeffs > median) * _BIT_WEIGHTS).sum(axis=1)
-    return "".join(f"{int(words[i]):04x}" for i in range(_K - 1, -1, -1)), quality
+    return "".join(f"{int(words[i]):04x}" for i in range(_K - 1, -1, -1))
+
+
+def pdq_from_luma(luma: NDArray[np.floating]) -> tuple[str, int]:
+    """(64 lowercase hex characters, quality 0-100) of a 2-D luma array (0-255 scale)."""
+    hashes, quality = pdq_dihedral_from_luma(luma, variants=("",))
+    return hashes[""], quality
+
+
+def pdq_dihedral_from_luma(
+    luma: NDArray[np.floating], variants: tuple[str, ...] = ("", *DIHEDRAL)
+) -> tuple[dict[str, str], int]:
+    """PDQ of the image ("") and of its rotations and mirror images, keyed by variant name, with the
+    quality (the same for all eight). A flipped or rotated copy's plain hash is close to one of these."""
+    rows, cols = luma.shape
+    if rows < _MIN_SIDE or cols < _MIN_SIDE:
+        return {v: "0" * 64 for v in variants}, 0
+    grid = _buffer(luma)
+    return {v: _hex(_TRANSFORMS[v](grid)) for v in variants}, _quality(grid)
 
 
 def luma_of(im: Image.Image) -> NDArray[np.float32]:
@@ -100,6 +148,10 @@ class Pdq:
     NAME: ClassVar[str] = "pdq"
     KINDS: ClassVar[frozenset[Kind]] = frozenset({Kind.IMAGE})
 
-    def hash_image(self, im: Image.Image) -> HashValue:
-        value, quality = pdq_from_luma(luma_of(im))
-        return HashValue(self.NAME, value, quality)
+    def hash_image(self, im: Image.Image) -> tuple[HashValue, ...]:
+        """The plain hash (algorithm "pdq") and its seven dihedral variants ("pdq.rot90", ...), which let
+        the matcher find flipped and rotated copies without storing eight hashes per list entry."""
+        hashes, quality = pdq_dihedral_from_luma(luma_of(im))
+        return tuple(
+            HashValue(self.NAME if v == "" else f"{self.NAME}.{v}", h, quality) for v, h in hashes.items()
+        )

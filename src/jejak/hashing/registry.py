@@ -15,7 +15,7 @@ class ImageHasher(Protocol):
     NAME: ClassVar[str]
     KINDS: ClassVar[frozenset[Kind]]
 
-    def hash_image(self, im: Image.Image) -> HashValue: ...
+    def hash_image(self, im: Image.Image) -> tuple[HashValue, ...]: ...
 
 
 DIGEST_NAMES: tuple[str, ...] = StreamHasher.NAMES

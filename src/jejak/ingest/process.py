@@ -256,7 +256,7 @@ class Processor:
             finally:
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
         for hasher in self.hashers:
-            rec.hashes.append(hasher.hash_image(im))
+            rec.hashes.extend(hasher.hash_image(im))
 
     # -- containers -----------------------------------------------------------------------------
     def _container(

@@ -36,7 +36,7 @@ class HashValue:
     quality: int | None = None
 
     def __post_init__(self) -> None:
-        want = HEX_LENGTHS.get(self.algorithm)
+        want = HEX_LENGTHS.get(self.algorithm.partition(".")[0])  # pdq.rot90: a variant of pdq
         if want is not None and (len(self.value) != want or not _HEX.match(self.value)):
             raise ValueError(
                 f"{self.algorithm} value must be {want} lowercase hex characters: {self.value!r}"

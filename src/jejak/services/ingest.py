@@ -12,6 +12,7 @@ from jejak.ingest.job import IngestJob, Progress
 from jejak.ingest.process import process_batch
 from jejak.ingest.walker import check_sources, walk_source
 from jejak.model import FileRecord, WarningRecord
+from jejak.services.match import match_case
 from jejak.store.sql import Store
 from jejak.walk.limits import Limits
 
@@ -56,6 +57,8 @@ def ingest_case(
             total["by_kind"][kind] = total["by_kind"].get(kind, 0) + n
     total["by_kind"] = dict(sorted(total["by_kind"].items()))
     total["runs"] = runs
+    if store.lists.any():  # subtract what is known straight away
+        total["match"] = match_case(store, settings, case)
     return total
 
 

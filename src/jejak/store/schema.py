@@ -159,3 +159,89 @@ warning = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("exhibit_id", "key", name="uq_warning_exhibit_key"),
 )
+
+# -- known-hash lists (migration 0002) ------------------------------------------------------------
+hash_list = Table(
+    "hash_list",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("known_good", Boolean, nullable=False),
+    Column("scheme", String(20)),  # category scheme of its entries
+    Column("pdq_threshold", Integer),  # None: the setting match_pdq_threshold
+    Column("description", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200)),
+)
+
+# One import (or build) of a list: who brought which file when, and what changed.
+list_version = Table(
+    "list_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("hash_list.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("source", Text),
+    Column("source_sha256", String(64)),
+    Column("format", String(20), nullable=False),
+    Column("header", JSON),
+    Column("imported_by", String(200)),
+    Column("imported_at", DateTime, nullable=False),
+    Column("counts", JSON),
+    Column("problems", JSON),
+    UniqueConstraint("list_id", "number", name="uq_list_version_list_number"),
+)
+
+# An entry lives from the version that added it until the version that no longer had it (removed_in).
+# Its hashes never change: an item whose hashes change is a different entry (key = all its hashes).
+list_entry = Table(
+    "list_entry",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("list_id", Integer, ForeignKey("hash_list.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(32), nullable=False),  # blake2b-128 of ListEntry.key
+    Column("fingerprint", String(32), nullable=False),  # of everything but the hashes: tells an update
+    Column("md5", String(32)),
+    Column("sha1", String(40)),
+    Column("sha256", String(64)),
+    Column("pdq", String(64)),
+    Column("photodna", Text),
+    Column("category_scheme", String(20)),
+    Column("category_code", String(8)),
+    Column("series", String(500)),
+    Column("victim_identified", Boolean),
+    Column("offender_identified", Boolean),
+    Column("distributed", Boolean),
+    Column("baseline", Boolean),
+    Column("external_id", String(200)),
+    Column("media_type", String(100)),
+    Column("name", Text),
+    Column("size", BigInteger),
+    Column("extra", JSON),
+    Column("added_in", Integer, nullable=False),  # list_version.number
+    Column("updated_in", Integer, nullable=False),
+    Column("removed_in", Integer),
+    UniqueConstraint("list_id", "key", name="uq_list_entry_list_key"),
+    Index("ix_list_entry_md5", "md5"),
+    Index("ix_list_entry_sha1", "sha1"),
+    Index("ix_list_entry_sha256", "sha256"),
+    # Ids are never reused (SQLite AUTOINCREMENT; PostgreSQL sequences never do): the PDQ index refers to
+    # entries by id and only grows, so an id must never come to mean another entry.
+    sqlite_autoincrement=True,
+)
+
+# A content of the store that matched a list entry: by which algorithm, how far, through which variant.
+match_hit = Table(
+    "match_hit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_id", Integer, ForeignKey("content.id"), nullable=False),
+    Column("entry_id", Integer, ForeignKey("list_entry.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", Integer, ForeignKey("hash_list.id", ondelete="CASCADE"), nullable=False),
+    Column("algorithm", String(32), nullable=False),
+    Column("distance", Integer, nullable=False),
+    Column("variant", String(16)),
+    Column("matched_at", DateTime, nullable=False),
+    UniqueConstraint("content_id", "entry_id", "algorithm", name="uq_match_hit_content_entry_alg"),
+    Index("ix_match_hit_entry_id", "entry_id"),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +21,8 @@ from jejak.errors import AlreadyExists, ConfigError, NotFound, StoreError
 from jejak.model import FileRecord, WarningRecord
 from jejak.model.work import TaskResult
 from jejak.store import schema as t
+from jejak.store.lists import ListStore
+from jejak.store.matches import MatchStore
 
 CHUNK = 500
 
@@ -95,6 +98,14 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @functools.cached_property
+    def lists(self) -> ListStore:
+        return ListStore(self)
+
+    @functools.cached_property
+    def matches(self) -> MatchStore:
+        return MatchStore(self)
 
     def _insert(self, table: Table) -> Insert:
         if self.dialect == "postgresql":

@@ -1,0 +1,190 @@
+"""``jejak match`` and ``jejak triage``: what of a case is known, known-good, or new."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from jejak.cli.common import check_format, open_store, settings
+from jejak.cli.lists import binary_output
+from jejak.cli.output import emit, err, write_table
+from jejak.errors import ConfigError
+from jejak.services.export import export_case_vics
+from jejak.services.match import match_case
+from jejak.services.records import json_default
+from jejak.services.triage import triage_case, triage_summary
+
+TRIAGE_CSV = (
+    "sha256",
+    "md5",
+    "sha1",
+    "status",
+    "category_scheme",
+    "category_code",
+    "category_label",
+    "conflict",
+    "series",
+    "victim_identified",
+    "offender_identified",
+    "distributed",
+    "baseline",
+    "hits",
+    "best_list",
+    "best_algorithm",
+    "best_distance",
+    "best_variant",
+    "stack",
+    "stack_size",
+    "representative",
+    "instances",
+    "exhibits",
+    "kind",
+    "size",
+    "pdq",
+    "pdq_quality",
+)
+
+
+def triage_csv_row(r: dict[str, Any]) -> dict[str, Any]:
+    cat = r["category"] or {}
+    best = r["hits"][0] if r["hits"] else {}
+    conflict = r["conflict"]
+    return {
+        **{k: r[k] for k in ("sha256", "md5", "sha1", "status", "kind", "size", "pdq", "pdq_quality")},
+        "category_scheme": cat.get("scheme"),
+        "category_code": cat.get("code"),
+        "category_label": cat.get("label"),
+        "conflict": (
+            " / ".join(f"{c['scheme']}:{c['code']}" for c in conflict["categories"]) if conflict else None
+        ),
+        "series": " / ".join(r["series_all"]) or None,
+        **{
+            f: r["flags"].get(f)
+            for f in ("victim_identified", "offender_identified", "distributed", "baseline")
+        },
+        "hits": len(r["hits"]),
+        "best_list": best.get("list"),
+        "best_algorithm": best.get("algorithm"),
+        "best_distance": best.get("distance"),
+        "best_variant": best.get("variant"),
+        "stack": r["stack"]["id"],
+        "stack_size": r["stack"]["size"],
+        "representative": r["stack"]["representative"],
+        "instances": r["instances"]["count"],
+        "exhibits": " ".join(sorted(r["instances"]["exhibits"])),
+    }
+
+
+def _table_row(r: dict[str, Any]) -> dict[str, Any]:
+    cat = r["category"]
+    best = r["hits"][0] if r["hits"] else None
+    return {
+        "status": r["status"],
+        "category": (f"{cat['code']} {cat['label']}" if cat else ("CONFLICT" if r["conflict"] else "")),
+        "series": r["series"] or "",
+        "hit": (
+            f"{best['list']} {best['algorithm']} d={best['distance']}"
+            + (f" {best['variant']}" if best["variant"] else "")
+            if best
+            else ""
+        ),
+        "stack": f"{r['stack']['id'][:8]}×{r['stack']['size']}"
+        + ("" if r["stack"]["representative"] else " ·"),
+        "files": r["instances"]["count"],
+        "sha256": r["sha256"],
+        "path": r["instances"]["paths"][0] if r["instances"]["paths"] else "",
+    }
+
+
+def match_cmd(
+    case: Annotated[str, typer.Option("--case", help="the case to match")],
+    as_json: Annotated[bool, typer.Option("--json", help="print a machine-readable report")] = False,
+) -> None:
+    """Match a case against every imported list: MD5, SHA-1, SHA-256, and PDQ by Hamming distance with
+    rotated and mirrored variants. Replaces the case's earlier hits."""
+    s = settings()
+    report = match_case(open_store(s), s, case)
+    if as_json:
+        print(json.dumps(report, default=json_default))
+        return
+    if not report["lists"]:
+        err.print("no lists imported: every content is new (import one with 'jejak lists import')")
+        return
+    err.print(
+        f"matched case [bold]{case}[/] against {report['lists']} lists: {report['contents_hit']} contents "
+        f"hit ({report['exact_hits']} exact, {report['pdq_hits']} PDQ of which {report['dihedral_hits']} "
+        f"rotated/mirrored); {report['below_quality']} images below the PDQ quality gate"
+    )
+
+
+def triage_cmd(
+    case: Annotated[str, typer.Option("--case", help="the case to triage")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv | table")] = "table",
+    summary: Annotated[
+        bool, typer.Option("--summary", help="counts per status and category instead of records")
+    ] = False,
+    status: Annotated[
+        str | None, typer.Option("--status", help="only this status: new, known, known_good")
+    ] = None,
+) -> None:
+    """One record per distinct content: known, known-good or new, with category, hits, near-duplicate
+    stack and instances; new material first, then by stack size."""
+    check_format(fmt)
+    s = settings()
+    recs = triage_case(open_store(s), s, case)
+    if summary:
+        data = {"case": case, **triage_summary(recs)}
+        if fmt == "jsonl":
+            print(json.dumps(data, default=json_default))
+            return
+        rows: list[dict[str, Any]] = [
+            {"what": f"status: {k}", "contents": v} for k, v in data["by_status"].items()
+        ]
+        for c in data["known_by_category"]:
+            cat = c["category"]
+            label = f"{cat['scheme']} {cat['code']} {cat['label']}" if cat else "uncategorised"
+            rows.append({"what": f"known, {label}", "contents": c["contents"]})
+        rows += [
+            {"what": k, "contents": data[k]}
+            for k in ("contents", "files", "conflicts", "stacks", "new_stacks")
+        ]
+        if fmt == "csv":
+            emit(rows, "csv", ["what", "contents"])
+        else:
+            write_table(rows, ["what", "contents"], title=f"triage of {case}")
+        return
+    if status is not None:
+        recs = [r for r in recs if r["status"] == status]
+    if fmt == "table":
+        columns = ["status", "category", "series", "hit", "stack", "files", "sha256", "path"]
+        write_table((_table_row(r) for r in recs), columns, title=f"triage of {case}: {len(recs)} contents")
+        return
+    emit(recs, fmt, [], TRIAGE_CSV, triage_csv_row)
+
+
+def export_cmd(
+    case: Annotated[str, typer.Option("--case", help="the case to export")],
+    fmt: Annotated[str, typer.Option("--format", help="vics (Project VIC VICS 2.0 #Cases)")] = "vics",
+    profile: Annotated[str, typer.Option("--profile", help="US | UK | Default")] = "US",
+    examiner: Annotated[str | None, typer.Option("--examiner", help="contact name in the export")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")] = None,
+) -> None:
+    """Export a case for exchange: every distinct content with digests, PDQ, the category and flags
+    triage gave it, every place it was found, and its EXIF. Hashes only, never the media."""
+    if fmt != "vics":
+        raise ConfigError(f"--format must be vics, not {fmt!r}")
+    s = settings()
+    with binary_output(output) as out:
+        report = export_case_vics(open_store(s), s, case, out, profile=profile, examiner=examiner)
+    err.print(
+        f"exported {report['media']} media ({report['files']} files) of {case} as VICS 2.0 {profile}"
+        + (
+            f"; {report['category_not_in_profile']} categories are not in the {profile} profile's scheme "
+            "and were left out"
+            if report["category_not_in_profile"]
+            else ""
+        )
+    )

@@ -1,0 +1,272 @@
+"""Known-hash lists: import a release, build one from files, show, export, remove."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from jejak.config import Settings
+from jejak.errors import ConfigError, NotFound
+from jejak.lists import read_list, write_list
+from jejak.model import HashValue
+from jejak.model.lists import SCHEMES, Category, ListEntry, ListHeader
+from jejak.services.ingest import hash_files
+from jejak.store.lists import ListRow, VersionRow
+from jejak.store.sql import Store
+
+EXPORT_FORMATS = ("vics", "csv", "pdq", "icse", "md5sum", "hashdeep")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def whoami() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (containers)
+        return f"uid {os.getuid()}"
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_scheme(scheme: str | None) -> None:
+    if scheme is not None and scheme not in SCHEMES:
+        raise ConfigError(f"--scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}")
+
+
+def _list_for(
+    store: Store,
+    name: str,
+    known_good: bool,
+    scheme: str | None,
+    pdq_threshold: int | None,
+    description: str | None,
+    by: str,
+) -> ListRow:
+    """The list to add a release to: created on first import; later imports must agree on known-good."""
+    row = store.lists.find(name)
+    if row is None:
+        return store.lists.create(name, known_good, scheme, pdq_threshold, description, by, _now())
+    if known_good and not row.known_good:
+        raise ConfigError(f"list {name!r} holds known material, not known-good files: drop --known-good")
+    changes: dict[str, Any] = {}
+    if pdq_threshold is not None and pdq_threshold != row.pdq_threshold:
+        changes["pdq_threshold"] = pdq_threshold
+    if description is not None and description != row.description:
+        changes["description"] = description
+    if scheme is not None and scheme != row.scheme:
+        changes["scheme"] = scheme
+    if changes:
+        store.lists.set_options(row.id, **changes)
+        row = store.lists.get(name)
+    return row
+
+
+def import_list(
+    store: Store,
+    path: Path,
+    name: str,
+    fmt: str = "auto",
+    scheme: str | None = None,
+    known_good: bool = False,
+    pdq_threshold: int | None = None,
+    description: str | None = None,
+    mapping: dict[str, str] | None = None,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """Import a release of list ``name`` from ``path``: a new version that adds, updates and removes
+    entries relative to the previous one."""
+    _check_scheme(scheme)
+    if not path.is_file():
+        raise NotFound(f"no list file {str(path)!r}")
+    by = by or whoami()
+    header, reader = read_list(path, fmt, scheme=scheme, mapping=mapping)
+    row = _list_for(
+        store,
+        name,
+        known_good,
+        scheme or _scheme_of(header),
+        pdq_threshold,
+        description,
+        by,
+    )
+    version = store.lists.import_version(
+        row.id,
+        reader,
+        source=os.path.abspath(path),
+        source_sha256=_file_sha256(path),
+        fmt=header.format,
+        header=_header_json(header),
+        by=by,
+        now=_now(),
+        problems=lambda: list(getattr(reader, "problems", [])),
+    )
+    return _version_report(row, version)
+
+
+def _scheme_of(header: ListHeader) -> str | None:
+    """The scheme the reader read categories in (VICS: by profile), if the format has categories."""
+    scheme = header.extra.get("scheme")
+    return scheme if isinstance(scheme, str) else None
+
+
+def _header_json(header: ListHeader) -> dict[str, Any]:
+    return {
+        "format": header.format,
+        "version": header.version,
+        "profile": header.profile,
+        "extra": header.extra,
+    }
+
+
+def _version_report(row: ListRow, v: VersionRow) -> dict[str, Any]:
+    return {
+        "list": row.name,
+        "known_good": row.known_good,
+        "version": v.number,
+        "format": v.format,
+        "source": v.source,
+        "source_sha256": v.source_sha256,
+        "imported_by": v.imported_by,
+        "imported_at": v.imported_at,
+        "counts": v.counts,
+        "problems": v.problems,
+    }
+
+
+def build_list(
+    store: Store,
+    settings: Settings,
+    paths: list[str],
+    name: str,
+    category: str | None = None,
+    scheme: str | None = None,
+    series: str | None = None,
+    known_good: bool = False,
+    by: str | None = None,
+    on_warning: Any = None,
+) -> dict[str, Any]:
+    """Hash media files (archives expanded, disk images walked) and add them to list ``name``."""
+    _check_scheme(scheme)
+    if category is not None and scheme is None:
+        scheme = "vic-us"
+    cat = Category.parse(scheme, category) if scheme and category is not None else None
+    by = by or whoami()
+    row = _list_for(store, name, known_good, scheme, None, None, by)
+
+    def entries() -> Iterator[ListEntry]:
+        for rec, warning in hash_files(settings, paths):
+            if rec is None:
+                if on_warning is not None and warning is not None:
+                    on_warning(warning)
+                continue
+            keep = [
+                HashValue(alg, value)
+                for alg, value in (("md5", rec.md5), ("sha1", rec.sha1), ("sha256", rec.sha256))
+                if value is not None
+            ]
+            pdq = next((h for h in rec.hashes if h.algorithm == "pdq"), None)
+            if pdq is not None and (pdq.quality or 0) >= settings.match_pdq_quality:
+                keep.append(HashValue("pdq", pdq.value))
+            if not keep:
+                continue
+            yield ListEntry(
+                hashes=tuple(keep),
+                category=cat,
+                series=series,
+                media_type=rec.kind.value if rec.kind else None,
+                name=rec.pathspec.readable(),
+                size=rec.size,
+            )
+
+    version = store.lists.import_version(
+        row.id,
+        entries(),
+        source=" ".join(os.path.abspath(p) for p in paths),
+        source_sha256=None,
+        fmt="build",
+        header=None,
+        by=by,
+        now=_now(),
+        full=False,
+    )
+    return _version_report(row, version)
+
+
+def list_rows(store: Store) -> list[dict[str, Any]]:
+    out = []
+    for row in store.lists.all():
+        versions = store.lists.versions(row.id)
+        stats = store.lists.stats(row.id)
+        last = versions[-1] if versions else None
+        out.append(
+            {
+                "list": row.name,
+                "known_good": row.known_good,
+                "scheme": row.scheme,
+                "pdq_threshold": row.pdq_threshold,
+                "entries": stats["entries"],
+                "pdq": stats["pdq"],
+                "removed": stats["removed"],
+                "versions": len(versions),
+                "last_import": last.imported_at if last else None,
+                "last_by": last.imported_by if last else None,
+            }
+        )
+    return out
+
+
+def show_list(store: Store, name: str) -> dict[str, Any]:
+    row = store.lists.get(name)
+    return {
+        "list": row.name,
+        "known_good": row.known_good,
+        "scheme": row.scheme,
+        "pdq_threshold": row.pdq_threshold,
+        "description": row.description,
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+        **store.lists.stats(row.id),
+        "versions": [_version_report(row, v) for v in store.lists.versions(row.id)],
+    }
+
+
+def remove_list(store: Store, name: str) -> dict[str, Any]:
+    row = store.lists.get(name)
+    stats = store.lists.stats(row.id)
+    store.lists.delete(row.id)
+    return {"list": name, "removed_entries": stats["entries"] + stats["removed"]}
+
+
+def export_list(store: Store, name: str, fmt: str, out: BinaryIO, profile: str = "US") -> int:
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
+    row = store.lists.get(name)
+    versions = store.lists.versions(row.id)
+    header = None
+    if versions:
+        last = store.lists.version_header(versions[-1].id)
+        if last and last.get("format") == fmt:
+            header = ListHeader(
+                format=fmt,
+                version=last.get("version"),
+                profile=last.get("profile"),
+                extra=last.get("extra") or {},
+            )
+    return write_list(_entries(store, row.id), out, fmt, header=header, profile=profile)
+
+
+def _entries(store: Store, list_id: int) -> Iterable[ListEntry]:
+    return store.lists.entries(list_id)

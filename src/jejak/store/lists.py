@@ -1,0 +1,408 @@
+"""Known-hash lists in the store: lists, their versions, entries, and the hits of matching.
+
+Importing a release is one transaction: the entries it lists are compared by key (all their hashes) with
+the list's entries, so the version records what was added, updated (category, flags, series... changed),
+removed (no longer listed) and unchanged. Removed entries stay, marked ``removed_in``, so that an old hit
+can still be explained; matching only uses entries that are not removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from jejak.errors import AlreadyExists, NotFound
+from jejak.model import HashValue
+from jejak.model.lists import KEY_ORDER, Category, ListEntry
+from jejak.store import schema as t
+
+if TYPE_CHECKING:
+    from jejak.store.sql import Store
+
+CHUNK = 5000
+_MUTABLE = (
+    "photodna",
+    "category_scheme",
+    "category_code",
+    "series",
+    "victim_identified",
+    "offender_identified",
+    "distributed",
+    "baseline",
+    "external_id",
+    "media_type",
+    "name",
+    "size",
+    "extra",
+)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: int
+    name: str
+    known_good: bool
+    scheme: str | None
+    pdq_threshold: int | None
+    description: str | None
+    created_at: datetime
+    created_by: str | None
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    id: int
+    list_id: int
+    number: int
+    source: str | None
+    source_sha256: str | None
+    format: str
+    imported_by: str | None
+    imported_at: datetime
+    counts: dict[str, int]
+    problems: list[str]
+
+
+def entry_row(e: ListEntry) -> dict[str, Any] | None:
+    """The columns of an entry (without list and version), or None when it has no key."""
+    key = e.key
+    if key is None:
+        return None
+    row: dict[str, Any] = {alg: e.hash(alg) for alg in KEY_ORDER}
+    row.update(
+        photodna=e.photodna,
+        category_scheme=e.category.scheme if e.category else None,
+        category_code=e.category.code if e.category else None,
+        series=e.series,
+        victim_identified=e.victim_identified,
+        offender_identified=e.offender_identified,
+        distributed=e.distributed,
+        baseline=e.baseline,
+        external_id=e.external_id,
+        media_type=e.media_type,
+        name=e.name,
+        size=e.size,
+        extra=e.extra or None,
+    )
+    row["key"] = _digest(key)
+    row["fingerprint"] = _digest(json.dumps([row[c] for c in _MUTABLE], sort_keys=True, default=str))
+    return row
+
+
+def entry_of(row: Any) -> ListEntry:
+    """A stored entry row back as a ListEntry."""
+    m = row._mapping
+    hashes = tuple(HashValue(alg, m[alg]) for alg in KEY_ORDER if m[alg] is not None)
+    category = Category(m["category_scheme"], m["category_code"]) if m["category_code"] is not None else None
+    return ListEntry(
+        hashes=hashes,
+        category=category,
+        photodna=m["photodna"],
+        series=m["series"],
+        victim_identified=m["victim_identified"],
+        offender_identified=m["offender_identified"],
+        distributed=m["distributed"],
+        baseline=m["baseline"],
+        external_id=m["external_id"],
+        media_type=m["media_type"],
+        name=m["name"],
+        size=m["size"],
+        extra=dict(m["extra"] or {}),
+    )
+
+
+class ListStore:
+    """The list tables of one Store (``store.lists``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    # -- lists ----------------------------------------------------------------------------------
+    def create(
+        self,
+        name: str,
+        known_good: bool,
+        scheme: str | None,
+        pdq_threshold: int | None,
+        description: str | None,
+        by: str | None,
+        now: datetime,
+    ) -> ListRow:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    t.hash_list.insert().values(
+                        name=name,
+                        known_good=known_good,
+                        scheme=scheme,
+                        pdq_threshold=pdq_threshold,
+                        description=description,
+                        created_at=now,
+                        created_by=by,
+                    )
+                )
+        except IntegrityError as exc:
+            raise AlreadyExists(f"list {name!r} exists already") from exc
+        return self.get(name)
+
+    def find(self, name: str) -> ListRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*t.hash_list.c).where(t.hash_list.c.name == name)).first()
+        return ListRow(*row) if row else None
+
+    def get(self, name: str) -> ListRow:
+        row = self.find(name)
+        if row is None:
+            raise NotFound(f"no list {name!r}: see 'jejak lists ls', or import one with 'jejak lists import'")
+        return row
+
+    def all(self) -> list[ListRow]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*t.hash_list.c).order_by(t.hash_list.c.name)).all()
+        return [ListRow(*r) for r in rows]
+
+    def any(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.hash_list.c.id).limit(1)).first() is not None
+
+    def set_options(self, list_id: int, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(t.hash_list.update().where(t.hash_list.c.id == list_id).values(**values))
+
+    def delete(self, list_id: int) -> None:
+        with self.engine.begin() as conn:
+            for table in (t.match_hit, t.list_entry, t.list_version):
+                conn.execute(delete(table).where(table.c.list_id == list_id))
+            conn.execute(delete(t.hash_list).where(t.hash_list.c.id == list_id))
+
+    # -- versions -------------------------------------------------------------------------------
+    def versions(self, list_id: int) -> list[VersionRow]:
+        v = t.list_version.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    v.id,
+                    v.list_id,
+                    v.number,
+                    v.source,
+                    v.source_sha256,
+                    v.format,
+                    v.imported_by,
+                    v.imported_at,
+                    v.counts,
+                    v.problems,
+                )
+                .where(v.list_id == list_id)
+                .order_by(v.number)
+            ).all()
+        return [VersionRow(*r[:8], dict(r[8] or {}), list(r[9] or [])) for r in rows]
+
+    def import_version(
+        self,
+        list_id: int,
+        entries: Iterable[ListEntry],
+        *,
+        source: str | None,
+        source_sha256: str | None,
+        fmt: str,
+        header: dict[str, Any] | None,
+        by: str | None,
+        now: datetime,
+        problems: Callable[[], Sequence[str]] | None = None,
+        full: bool = True,
+    ) -> VersionRow:
+        """Record a release of the list in one transaction. ``full``: the release lists everything, so
+        active entries it does not list are marked removed; otherwise (``lists build`` adding files)
+        entries are only added or updated. ``problems`` is asked, after ``entries`` is exhausted, for
+        what the reader could not use (bad rows)."""
+        e = t.list_entry.c
+        counts = {"read": 0, "added": 0, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0}
+        skipped = 0
+        with self.engine.begin() as conn:
+            number = 1 + int(
+                conn.execute(
+                    select(func.coalesce(func.max(t.list_version.c.number), 0)).where(
+                        t.list_version.c.list_id == list_id
+                    )
+                ).scalar_one()
+            )
+            # key -> (id, fingerprint, removed_in): what the list holds before this release.
+            known: dict[str, tuple[int, str, int | None]] = {
+                k: (i, f, r)
+                for i, k, f, r in conn.execute(
+                    select(e.id, e.key, e.fingerprint, e.removed_in).where(e.list_id == list_id)
+                )
+            }
+            seen: set[str] = set()
+            new_rows: list[dict[str, Any]] = []
+            changed: list[dict[str, Any]] = []
+            for entry in entries:
+                counts["read"] += 1
+                row = entry_row(entry)
+                if row is None:
+                    skipped += 1
+                    continue
+                key = row["key"]
+                if key in seen:
+                    counts["duplicates"] += 1
+                    continue
+                seen.add(key)
+                old = known.get(key)
+                if old is None:
+                    row.update(list_id=list_id, added_in=number, updated_in=number, removed_in=None)
+                    new_rows.append(row)
+                    counts["added"] += 1
+                    if len(new_rows) >= CHUNK:
+                        conn.execute(t.list_entry.insert(), new_rows)
+                        new_rows = []
+                elif old[1] != row["fingerprint"] or old[2] is not None:
+                    changed.append({"_id": old[0], **{c: row[c] for c in (*_MUTABLE, "fingerprint")}})
+                    counts["updated"] += 1
+                    if len(changed) >= CHUNK:
+                        self._update(conn, changed, number)
+                        changed = []
+                else:
+                    counts["unchanged"] += 1
+            if new_rows:
+                conn.execute(t.list_entry.insert(), new_rows)
+            if changed:
+                self._update(conn, changed, number)
+            if full:
+                gone = [i for k, (i, _f, r) in known.items() if r is None and k not in seen]
+                counts["removed"] = len(gone)
+                for i in range(0, len(gone), CHUNK):
+                    conn.execute(
+                        update(t.list_entry)
+                        .where(e.id.in_(gone[i : i + CHUNK]))
+                        .values(removed_in=number, updated_in=number)
+                    )
+            all_problems = list(problems()) if problems else []
+            if skipped:
+                all_problems.append(f"{skipped} entries without any hash, PhotoDNA or id were skipped")
+            counts["problems"] = len(all_problems)
+            res = conn.execute(
+                t.list_version.insert().values(
+                    list_id=list_id,
+                    number=number,
+                    source=source,
+                    source_sha256=source_sha256,
+                    format=fmt,
+                    header=header,
+                    imported_by=by,
+                    imported_at=now,
+                    counts=counts,
+                    problems=all_problems[:1000],
+                )
+            )
+            vid = int(res.inserted_primary_key[0])  # type: ignore[index]
+        return next(v for v in self.versions(list_id) if v.id == vid)
+
+    @staticmethod
+    def _update(conn: Connection, changed: list[dict[str, Any]], number: int) -> None:
+        columns = (*_MUTABLE, "fingerprint")
+        values: dict[str, Any] = {c: bindparam(f"b_{c}") for c in columns}
+        values.update(updated_in=number, removed_in=None)
+        stmt = update(t.list_entry).where(t.list_entry.c.id == bindparam("b_id")).values(values)
+        conn.execute(stmt, [{f"b_{k.lstrip('_')}": v for k, v in row.items()} for row in changed])
+
+    def version_header(self, version_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            header = conn.execute(
+                select(t.list_version.c.header).where(t.list_version.c.id == version_id)
+            ).scalar_one_or_none()
+        return dict(header) if header else None
+
+    # -- entries --------------------------------------------------------------------------------
+    def entries(self, list_id: int, active: bool = True) -> Iterator[ListEntry]:
+        """The list's entries (in the order they were added), streamed."""
+        e = t.list_entry.c
+        query = select(*t.list_entry.c).where(e.list_id == list_id).order_by(e.id)
+        if active:
+            query = query.where(e.removed_in.is_(None))
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=CHUNK).execute(query):
+                yield entry_of(row)
+
+    def stats(self, list_id: int) -> dict[str, Any]:
+        e = t.list_entry.c
+        active = and_(e.list_id == list_id, e.removed_in.is_(None))
+        with self.engine.connect() as conn:
+            total = conn.execute(
+                select(
+                    func.count(),
+                    func.count(e.md5),
+                    func.count(e.sha1),
+                    func.count(e.sha256),
+                    func.count(e.pdq),
+                    func.count(e.photodna),
+                ).where(active)
+            ).one()
+            removed = conn.execute(
+                select(func.count()).where(e.list_id == list_id, e.removed_in.is_not(None))
+            ).scalar_one()
+            cats = conn.execute(
+                select(e.category_scheme, e.category_code, func.count())
+                .where(active)
+                .group_by(e.category_scheme, e.category_code)
+                .order_by(e.category_scheme, e.category_code)
+            ).all()
+        by_category = []
+        for scheme, code, n in cats:
+            cat = Category(scheme, code).as_dict() if code is not None else None
+            by_category.append({"category": cat, "entries": n})
+        names = ("entries", "md5", "sha1", "sha256", "pdq", "photodna")
+        return {**dict(zip(names, total, strict=True)), "removed": removed, "by_category": by_category}
+
+    def pdq_entries(self, after_id: int = 0) -> tuple[list[int], list[str]]:
+        """(entry ids, pdq hex) of every entry with a PDQ whose id is above ``after_id``, removed or not
+        (the index only grows; removed and deleted entries are dropped when a hit is resolved)."""
+        e = t.list_entry.c
+        ids: list[int] = []
+        values: list[str] = []
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=50_000).execute(
+                select(e.id, e.pdq).where(e.pdq.is_not(None), e.id > after_id).order_by(e.id)
+            )
+            for i, v in rows:
+                ids.append(i)
+                values.append(v)
+        return ids, values
+
+    def active_pdq_count(self) -> tuple[int, int]:
+        """(active entries with a PDQ, highest entry id with a PDQ): the index's freshness check."""
+        e = t.list_entry.c
+        with self.engine.connect() as conn:
+            n, top = conn.execute(
+                select(func.count(), func.coalesce(func.max(e.id), 0)).where(
+                    e.pdq.is_not(None), e.removed_in.is_(None)
+                )
+            ).one()
+            top_any = conn.execute(
+                select(func.coalesce(func.max(e.id), 0)).where(e.pdq.is_not(None))
+            ).scalar_one()
+        return int(n), max(int(top), int(top_any))
+
+    def active_entry_lists(self, entry_ids: Sequence[int]) -> dict[int, int]:
+        """entry id -> list id, for the given ids that still exist and are not removed."""
+        e = t.list_entry.c
+        out: dict[int, int] = {}
+        ids = sorted(set(entry_ids))
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), CHUNK):
+                rows = conn.execute(
+                    select(e.id, e.list_id).where(e.id.in_(ids[i : i + CHUNK]), e.removed_in.is_(None))
+                )
+                out.update({a: b for a, b in rows})
+        return out

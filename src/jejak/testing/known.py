@@ -1,0 +1,233 @@
+"""Benign "known material" for the demo and the matching tests: reference pictures, the hash lists that
+describe them, and a laptop exhibit holding exact and edited copies of some of them among new pictures.
+
+``build_known_material(root)`` writes
+
+- ``root/seizure/laptop/``: copies of reference pictures as an offender's device would hold them: one
+  byte-identical, others recompressed, resized, mirrored, rotated 90 and 180 degrees (the originals are not
+  there, so these match by PDQ only), plus pictures no list knows (distractors: new material) and two
+  "operating system" files that a known-good list describes;
+- ``root/lists/``: a Project VIC VICS 2.0 hash set in two releases (the second removes one entry, changes
+  a category and adds one), an ICSE CSV export that disagrees with VICS on one picture's category, a
+  PDQ-only list, and an NSRL RDS v3 SQLite file of known-good files.
+
+Everything is procedural (``jejak.testing.images``): shapes, textures, rooms, text; nothing shows a
+person. Returns a manifest: which laptop file copies which reference, by which edit, and what triage
+should say of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from jejak.hashing.pdq import luma_of, pdq_from_luma
+from jejak.lists import write_list
+from jejak.lists.icse import COLUMNS as ICSE_COLUMNS
+from jejak.model import HashValue
+from jejak.model.lists import Category, ListEntry, ListHeader
+from jejak.testing.images import jpeg_bytes, png_bytes, procedural_image
+
+REFERENCE_STYLES = ("shapes", "room", "text", "checker", "stripes")
+SERIES = "Demo Series Blue"
+KNOWN_MANIFEST = "known-manifest.json"
+
+
+@dataclass(frozen=True)
+class Copy:
+    reference: int  # index of the reference picture
+    edit: str  # exact, recompress, resize, flip, rotate90, rotate180
+    path: str  # relative to root
+
+
+# (reference, edit, file name): what the laptop holds of the references.
+COPIES: tuple[tuple[int, str, str], ...] = (
+    (0, "exact", "Pictures/saved/0001.jpg"),
+    (1, "recompress", "Pictures/saved/0002.jpg"),
+    (2, "resize", "Pictures/saved/0003_small.jpg"),
+    (3, "flip", "Pictures/saved/0004_mirror.jpg"),
+    (4, "rotate90", "Pictures/saved/0005_rot.jpg"),
+    (5, "rotate180", "Downloads/upside.png"),
+    (6, "exact", "Downloads/0007.jpg"),
+)
+N_REFERENCES = 8  # reference 7 is listed but not on the laptop
+N_DISTRACTORS = 10
+
+
+def _picture(seed: int, i: int) -> Image.Image:
+    return procedural_image(seed * 7919 + i, 1024, 768, REFERENCE_STYLES[i % len(REFERENCE_STYLES)])
+
+
+def _edit(img: Image.Image, original: bytes, edit: str) -> bytes:
+    if edit == "exact":
+        return original
+    decoded = Image.open(io.BytesIO(original)).convert("RGB")
+    if edit == "recompress":
+        return jpeg_bytes(decoded, quality=35)
+    if edit == "resize":
+        return jpeg_bytes(decoded.resize((512, 384), Image.Resampling.BILINEAR), quality=80)
+    if edit == "flip":
+        return jpeg_bytes(decoded.transpose(Image.Transpose.FLIP_LEFT_RIGHT), quality=85)
+    if edit == "rotate90":
+        return jpeg_bytes(decoded.transpose(Image.Transpose.ROTATE_90), quality=85)
+    if edit == "rotate180":
+        return png_bytes(decoded.transpose(Image.Transpose.ROTATE_180))
+    raise ValueError(f"unknown edit {edit!r}")
+
+
+def _digests(data: bytes) -> tuple[HashValue, ...]:
+    return (
+        HashValue("md5", hashlib.md5(data).hexdigest()),
+        HashValue("sha1", hashlib.sha1(data).hexdigest()),
+        HashValue("sha256", hashlib.sha256(data).hexdigest()),
+    )
+
+
+def _pdq(data: bytes) -> HashValue:
+    value, quality = pdq_from_luma(luma_of(Image.open(io.BytesIO(data))))
+    return HashValue("pdq", value, quality)
+
+
+def _vics_entry(i: int, data: bytes, category: str | None, series: str | None, media_id: int) -> ListEntry:
+    return ListEntry(
+        hashes=(*_digests(data), _pdq(data)),
+        category=Category.parse("vic-us", category),
+        series=series,
+        victim_identified=i in (1, 2),
+        offender_identified=False,
+        distributed=True,
+        external_id=str(media_id),
+        media_type="image",
+        size=len(data),
+        name=f"reference-{i:02d}.jpg",
+    )
+
+
+def build_known_material(root: Path, seed: int = 2026) -> dict[str, Any]:
+    root = Path(root)
+    laptop = root / "seizure" / "laptop"
+    lists = root / "lists"
+    lists.mkdir(parents=True, exist_ok=True)
+    originals = [jpeg_bytes(_picture(seed, i), quality=90) for i in range(N_REFERENCES)]
+    manifest: dict[str, Any] = {"copies": [], "distractors": [], "known_good": [], "lists": {}}
+
+    for ref, edit, rel in COPIES:
+        data = _edit(_picture(seed, ref), originals[ref], edit)
+        target = laptop / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        manifest["copies"].append(
+            {
+                "reference": ref,
+                "edit": edit,
+                "path": f"laptop/{rel}",
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
+    for n in range(N_DISTRACTORS):
+        img = procedural_image(
+            seed * 104_729 + n, 800, 600, REFERENCE_STYLES[(n + 3) % len(REFERENCE_STYLES)]
+        )
+        data = jpeg_bytes(img, quality=85)
+        rel = f"Pictures/camera/IMG_{n:04d}.jpg"
+        (laptop / rel).parent.mkdir(parents=True, exist_ok=True)
+        (laptop / rel).write_bytes(data)
+        manifest["distractors"].append({"path": f"laptop/{rel}", "sha256": hashlib.sha256(data).hexdigest()})
+
+    # Two "operating system" files that an NSRL-style known-good list describes.
+    os_files = {
+        "Windows/Web/Wallpaper/img0.jpg": jpeg_bytes(procedural_image(seed + 17, 1024, 768, "gradient"), 80),
+        "Windows/System32/license.rtf": b"{\\rtf1\\ansi Demo operating system licence (synthetic).\\par}\n",
+    }
+    for rel, data in os_files.items():
+        (laptop / rel).parent.mkdir(parents=True, exist_ok=True)
+        (laptop / rel).write_bytes(data)
+        manifest["known_good"].append({"path": f"laptop/{rel}", "sha256": hashlib.sha256(data).hexdigest()})
+
+    # Project VIC hash set, release 2026-10: references 0-6 with categories; 7 is listed too.
+    cats = ["1", "1", "1", "2", "1", "4", "1", None]
+    release1 = [
+        _vics_entry(i, originals[i], cats[i], SERIES if i in (1, 2, 3) else None, 1000 + i)
+        for i in range(N_REFERENCES)
+    ]
+    header = ListHeader(format="vics", version="2.0", profile="US")
+    for name, entries in (
+        ("projectvic-2026-10.json", release1),
+        ("projectvic-2026-11.json", _release2(release1)),
+    ):
+        with open(lists / name, "wb") as f:
+            write_list(entries, f, "vics", header=header, profile="US")
+        manifest["lists"][name] = len(entries)
+
+    # ICSE export: knows reference 6 by MD5/SHA-1 only, in category 2 where VICS says 1 (a conflict).
+    icse = [
+        ListEntry(
+            hashes=_digests(originals[6])[:2],
+            external_id="ICSE-IMG-4711",
+            series="ICSE demo series",
+            distributed=True,
+            victim_identified=True,
+            offender_identified=False,
+            baseline=False,
+            media_type="Image",
+            category=Category("vic-us", "2"),
+        )
+    ]
+    with open(lists / "icse-export.csv", "wb") as f:  # with the optional category column
+        write_list(icse, f, "icse", header=ListHeader("icse", extra={"columns": [*ICSE_COLUMNS, "Category"]}))
+    manifest["lists"]["icse-export.csv"] = len(icse)
+
+    # A PDQ-only list (as platforms exchange them): the PDQ of reference 4.
+    with open(lists / "platform-pdq.txt", "wb") as f:
+        write_list([ListEntry(hashes=(_pdq(originals[4]),))], f, "pdq")
+    manifest["lists"]["platform-pdq.txt"] = 1
+
+    # NSRL RDS v3 (SQLite): the two operating-system files are known-good.
+    nsrl = lists / "nsrl-rds-demo.db"
+    nsrl.unlink(missing_ok=True)
+    with sqlite3.connect(nsrl) as db:
+        db.execute("CREATE TABLE DISTINCT_HASH (sha256 TEXT, sha1 TEXT, md5 TEXT)")
+        db.execute(
+            "CREATE TABLE FILE (sha256 TEXT, sha1 TEXT, md5 TEXT, crc32 TEXT, file_name TEXT, "
+            "file_size INTEGER, package_id INTEGER)"
+        )
+        for rel, data in os_files.items():
+            md5, sha1, sha256 = (h.value for h in _digests(data))
+            db.execute(
+                "INSERT INTO DISTINCT_HASH VALUES (?, ?, ?)", (sha256.upper(), sha1.upper(), md5.upper())
+            )
+            db.execute(
+                "INSERT INTO FILE VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (sha256.upper(), sha1.upper(), md5.upper(), "00000000", rel.rsplit("/", 1)[1], len(data), 1),
+            )
+    db.close()
+    manifest["lists"]["nsrl-rds-demo.db"] = len(os_files)
+    (root / KNOWN_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def _release2(release1: list[ListEntry]) -> list[ListEntry]:
+    """The next release: reference 7 is withdrawn, reference 5 moves from category 4 to 2, and a new
+    entry (a hash of nothing on the laptop) is added."""
+    out = [e for e in release1 if e.external_id != "1007"]
+    out = [
+        ListEntry(**{**e.__dict__, "category": Category("vic-us", "2")}) if e.external_id == "1005" else e
+        for e in out
+    ]
+    filler = hashlib.sha256(b"jejak demo: an entry added in the November release").digest()
+    out.append(
+        ListEntry(
+            hashes=(HashValue("md5", filler[:16].hex()), HashValue("sha1", filler[:20].hex())),
+            category=Category("vic-us", "1"),
+            external_id="1008",
+            media_type="image",
+        )
+    )
+    return out
