@@ -45,7 +45,9 @@ demo: install
 	$(DEMO) match --case DEMO-2026-0001
 	$(DEMO) triage --case DEMO-2026-0001 --summary
 	@echo "== triage: new material first (it may show a child nobody has identified), then known, then known-good"
-	$(DEMO) triage --case DEMO-2026-0001 --format table
+	$(DEMO) triage --case DEMO-2026-0001 --format table --limit 8
+	$(DEMO) triage --case DEMO-2026-0001 --format table --status known
+	$(DEMO) triage --case DEMO-2026-0001 --format table --status known_good
 	@echo "== the November release of the Project VIC list: one entry withdrawn, one re-categorised, one added"
 	$(DEMO) lists import demo/lists/projectvic-2026-11.json --name ProjectVIC --by "demo examiner"
 	$(DEMO) lists show ProjectVIC

@@ -60,6 +60,31 @@ def _child_parse(path: str) -> dict[str, Any]:
     }
 
 
+def _child_import(path: str) -> dict[str, Any]:
+    """``jejak lists import`` as a user runs it (services.lists.import_list) into a fresh SQLite store, then
+    the same file again (a re-release: every entry compared, none written)."""
+    from jejak.services.lists import import_list
+    from jejak.store.sql import Store
+
+    db = Path(path).with_suffix(".db")
+    store = Store.open(f"sqlite:///{db}")
+    t0 = time.perf_counter()
+    first = import_list(store, Path(path), "bench")
+    seconds = time.perf_counter() - t0
+    rss_first = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    again = import_list(store, Path(path), "bench")
+    return {
+        "seconds": seconds,
+        "added": first["counts"]["added"],
+        "rss_peak_kib": rss_first,
+        "reimport_seconds": time.perf_counter() - t0,
+        "reimport_unchanged": again["counts"]["unchanged"],
+        "reimport_rss_peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "db_bytes": db.stat().st_size,
+    }
+
+
 def _child_ijson(path: str) -> dict[str, Any]:
     import ijson
 
@@ -104,7 +129,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.child:
         mode, path = args.child
-        print(json.dumps(_child_parse(path) if mode == "parse" else _child_ijson(path)))
+        child = {"parse": _child_parse, "ijson": _child_ijson, "import": _child_import}[mode]
+        print(json.dumps(child(path)))
         return 0
 
     from jejak.testing.lists import write_vics_hashset
@@ -121,6 +147,7 @@ def main() -> int:
         own = (kids1.ru_utime - kids0.ru_utime) + (kids1.ru_stime - kids0.ru_stime)
         others = _cpu_seconds_of_others(cpu0, _cpu_times(), own)
         floor = _run_child("ijson", path)
+        imported = _run_child("import", path)
 
     assert parse["entries"] == info.entries, (parse["entries"], info.entries)
     assert parse["with_pdq"] == info.with_pdq and parse["categorised"] == info.categorised
@@ -145,6 +172,12 @@ def main() -> int:
         ("ijson.items alone: seconds (C parser floor)", f"{floor['seconds']:.2f}"),
         ("read_list / ijson.items", f"{parse['seconds'] / floor['seconds']:.2f}x"),
         ("CPU-s used by other processes meanwhile", f"{others:.0f}"),
+        ("lists import into SQLite: seconds", f"{imported['seconds']:.2f}"),
+        ("lists import: entries/s", f"{imported['added'] / imported['seconds']:,.0f}"),
+        ("lists import: peak RSS (MiB)", f"{imported['rss_peak_kib'] / 1024:.0f}"),
+        ("re-import of the same release: seconds", f"{imported['reimport_seconds']:.2f}"),
+        ("re-import: peak RSS (MiB)", f"{imported['reimport_rss_peak_kib'] / 1024:.0f}"),
+        ("database size (MB)", f"{imported['db_bytes'] / 1e6:.0f}"),
     ]
     for label, value in rows:
         print(f"| {label:<44} | {value:>14} |")
@@ -155,7 +188,25 @@ def main() -> int:
         f"(floor {floor_seconds:.0f} s: 30 s per million, half of the 60 s import floor)"
     )
     print(f"- {'PASS' if ok_mem else 'FAIL'}: peak memory {peak / 2**20:.0f} MiB (floor < 1 GB)")
-    return 0 if (ok_time and ok_mem) or not args.strict else 1
+    import_floor = 2 * floor_seconds
+    import_peak = max(imported["rss_peak_kib"], imported["reimport_rss_peak_kib"]) * 1024
+    ok_import = imported["added"] == n and imported["seconds"] <= import_floor
+    ok_import_mem = import_peak < FLOOR_RSS_BYTES
+    ok_reimport = imported["reimport_unchanged"] == n and imported["reimport_seconds"] <= import_floor
+    print(
+        f"- {'PASS' if ok_import else 'FAIL'}: import {n:,} entries into the store in "
+        f"{imported['seconds']:.1f} s (floor {import_floor:.0f} s: 60 s per million)"
+    )
+    print(
+        f"- {'PASS' if ok_import_mem else 'FAIL'}: import peak memory {import_peak / 2**20:.0f} MiB "
+        "(floor < 1 GB)"
+    )
+    print(
+        f"- {'PASS' if ok_reimport else 'FAIL'}: re-import (diff of {n:,} entries) in "
+        f"{imported['reimport_seconds']:.1f} s (floor {import_floor:.0f} s)"
+    )
+    ok = ok_time and ok_mem and ok_import and ok_import_mem and ok_reimport
+    return 0 if ok or not args.strict else 1
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from jejak.match.pdq import ListIndex, PdqQuery, best_pdq_hits
 from jejak.model import HashValue
 from jejak.model.lists import ListEntry
 from jejak.services.match import ensure_index, index_folder
+from jejak.store.lists import rows_of
 from jejak.store.sql import Store
 
 NOW = datetime(2026, 11, 1)
@@ -34,7 +35,7 @@ def add_list(store: Store, name: str, numbers: range) -> None:
     row = store.lists.create(name, False, None, None, None, None, NOW)
     entries = [ListEntry(hashes=(HashValue("pdq", pdq_hex(n)),), external_id=str(n)) for n in numbers]
     store.lists.import_version(
-        row.id, entries, source=None, source_sha256=None, fmt="pdq", header=None, by=None, now=NOW
+        row.id, rows_of(entries), source=None, source_sha256=None, fmt="pdq", header=None, by=None, now=NOW
     )
 
 

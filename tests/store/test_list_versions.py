@@ -10,6 +10,7 @@ import pytest
 from jejak.errors import AlreadyExists, NotFound
 from jejak.model import HashValue
 from jejak.model.lists import Category, ListEntry
+from jejak.store.lists import rows_of
 from jejak.store.sql import Store
 
 NOW = datetime(2026, 11, 1, 9, 0, 0)
@@ -37,7 +38,7 @@ def test_releases_are_diffed_by_key(backend_url: str) -> None:
 
     v1 = store.lists.import_version(
         row.id,
-        [entry(n, pdq=n % 2 == 0) for n in range(10)] + [entry(3)],
+        rows_of([entry(n, pdq=n % 2 == 0) for n in range(10)] + [entry(3)]),
         source="vic-1.json",
         source_sha256="0" * 64,
         fmt="vics",
@@ -63,7 +64,14 @@ def test_releases_are_diffed_by_key(backend_url: str) -> None:
         *(entry(n, pdq=n % 2 == 0) for n in range(3, 11)),
     ]
     v2 = store.lists.import_version(
-        row.id, release2, source="vic-2.json", source_sha256=None, fmt="vics", header=None, by="bob", now=NOW
+        row.id,
+        rows_of(release2),
+        source="vic-2.json",
+        source_sha256=None,
+        fmt="vics",
+        header=None,
+        by="bob",
+        now=NOW,
     )
     assert (v2.number, v2.imported_by) == (2, "bob")
     c = v2.counts
@@ -80,7 +88,7 @@ def test_releases_are_diffed_by_key(backend_url: str) -> None:
     # release 3 lists entry 0 again: it comes back as an update, not a second row
     v3 = store.lists.import_version(
         row.id,
-        [entry(0, pdq=True)],
+        rows_of([entry(0, pdq=True)]),
         source=None,
         source_sha256=None,
         fmt="vics",
@@ -100,8 +108,8 @@ def test_partial_release_only_adds(backend_url: str) -> None:
     store = Store.open(backend_url)
     row = store.lists.create("unit", False, "vic-us", None, None, None, NOW)
     kw = {"source": None, "source_sha256": None, "fmt": "build", "header": None, "by": None, "now": NOW}
-    store.lists.import_version(row.id, [entry(1), entry(2)], full=False, **kw)  # type: ignore[arg-type]
-    v = store.lists.import_version(row.id, [entry(3)], full=False, **kw)  # type: ignore[arg-type]
+    store.lists.import_version(row.id, rows_of([entry(1), entry(2)]), full=False, **kw)  # type: ignore[arg-type]
+    v = store.lists.import_version(row.id, rows_of([entry(3)]), full=False, **kw)  # type: ignore[arg-type]
     assert v.counts["added"] == 1 and v.counts["removed"] == 0
     assert len(list(store.lists.entries(row.id))) == 3
 
@@ -111,12 +119,12 @@ def test_entry_ids_are_never_reused(backend_url: str) -> None:
     store = Store.open(backend_url)
     kw = {"source": None, "source_sha256": None, "fmt": "pdq", "header": None, "by": None, "now": NOW}
     a = store.lists.create("a", False, None, None, None, None, NOW)
-    store.lists.import_version(a.id, [entry(n, pdq=True) for n in range(5)], **kw)  # type: ignore[arg-type]
+    store.lists.import_version(a.id, rows_of([entry(n, pdq=True) for n in range(5)]), **kw)  # type: ignore[arg-type]
     ids_a, _ = store.lists.pdq_entries()
     store.lists.delete(a.id)
     with pytest.raises(NotFound):
         store.lists.get("a")
     b = store.lists.create("b", False, None, None, None, None, NOW)
-    store.lists.import_version(b.id, [entry(n, pdq=True) for n in range(5, 10)], **kw)  # type: ignore[arg-type]
+    store.lists.import_version(b.id, rows_of([entry(n, pdq=True) for n in range(5, 10)]), **kw)  # type: ignore[arg-type]
     ids_b, _ = store.lists.pdq_entries()
     assert min(ids_b) > max(ids_a)

@@ -104,6 +104,13 @@ def ingest(
         f"[bold]{case}[/] in {summary['seconds']:.1f}s: {kinds or 'nothing new'}; "
         f"{summary['warnings']} warnings"
     )
+    m = summary.get("match")
+    if m:
+        err.print(
+            f"matched against {m['lists']} lists: {m['contents_hit']} contents hit ({m['exact_hits']} exact, "
+            f"{m['pdq_hits']} PDQ of which {m['dihedral_hits']} rotated/mirrored); "
+            f"see 'jejak triage --case {case}'"
+        )
     for r in summary["runs"]:
         if r["leaves_skipped_as_already_done"]:
             err.print(

@@ -129,6 +129,7 @@ def triage_cmd(
     status: Annotated[
         str | None, typer.Option("--status", help="only this status: new, known, known_good")
     ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="at most this many records")] = None,
 ) -> None:
     """One record per distinct content: known, known-good or new, with category, hits, near-duplicate
     stack and instances; new material first, then by stack size."""
@@ -157,10 +158,18 @@ def triage_cmd(
             write_table(rows, ["what", "contents"], title=f"triage of {case}")
         return
     if status is not None:
+        if status not in ("new", "known", "known_good"):
+            raise ConfigError(f"--status must be new, known or known_good, not {status!r}")
         recs = [r for r in recs if r["status"] == status]
+    total = len(recs)
+    if limit is not None:
+        recs = recs[: max(0, limit)]
     if fmt == "table":
         columns = ["status", "category", "series", "hit", "stack", "files", "sha256", "path"]
-        write_table((_table_row(r) for r in recs), columns, title=f"triage of {case}: {len(recs)} contents")
+        shown = f", the first {len(recs)}" if len(recs) < total else ""
+        write_table(
+            (_table_row(r) for r in recs), columns, title=f"triage of {case}: {total} contents{shown}"
+        )
         return
     emit(recs, fmt, [], TRIAGE_CSV, triage_csv_row)
 

@@ -22,6 +22,7 @@ from jejak.errors import AlreadyExists, NotFound
 from jejak.model import HashValue
 from jejak.model.lists import KEY_ORDER, Category, ListEntry
 from jejak.store import schema as t
+from jejak.store.bulk import BulkWriter
 
 if TYPE_CHECKING:
     from jejak.store.sql import Store
@@ -74,30 +75,55 @@ class VersionRow:
     problems: list[str]
 
 
-def entry_row(e: ListEntry) -> dict[str, Any] | None:
-    """The columns of an entry (without list and version), or None when it has no key."""
-    key = e.key
-    if key is None:
+# Column order of a new entry row as import_version writes it (bulk insert with positional parameters).
+INSERT_COLUMNS = ("key", "fingerprint", *KEY_ORDER, *_MUTABLE, "list_id", "added_in", "updated_in")
+
+
+def entry_row(e: ListEntry) -> tuple[Any, ...] | None:
+    """(key, fingerprint, md5, sha1, sha256, pdq, *mutable columns) of an entry, or None when it has no
+    key (the same identity as ``ListEntry.key``, computed in one pass: this runs a million times per
+    national list). The fingerprint covers every column but the hashes, so a changed one tells an update;
+    ``extra`` is its JSON text (stored as such)."""
+    values = {h.algorithm: h.value for h in e.hashes}
+    parts = [f"{alg}:{values[alg]}" for alg in KEY_ORDER if alg in values]
+    if parts:
+        key = "|".join(parts)
+    elif e.photodna:
+        key = f"photodna:{e.photodna}"
+    elif e.external_id:
+        key = f"id:{e.external_id}"
+    else:
         return None
-    row: dict[str, Any] = {alg: e.hash(alg) for alg in KEY_ORDER}
-    row.update(
-        photodna=e.photodna,
-        category_scheme=e.category.scheme if e.category else None,
-        category_code=e.category.code if e.category else None,
-        series=e.series,
-        victim_identified=e.victim_identified,
-        offender_identified=e.offender_identified,
-        distributed=e.distributed,
-        baseline=e.baseline,
-        external_id=e.external_id,
-        media_type=e.media_type,
-        name=e.name,
-        size=e.size,
-        extra=e.extra or None,
+    cat = e.category
+    extra = json.dumps(e.extra, sort_keys=True, separators=(",", ":"), default=str) if e.extra else None
+    mutable = (
+        e.photodna,
+        cat.scheme if cat else None,
+        cat.code if cat else None,
+        e.series,
+        e.victim_identified,
+        e.offender_identified,
+        e.distributed,
+        e.baseline,
+        e.external_id,
+        e.media_type,
+        e.name,
+        e.size,
+        extra,
     )
-    row["key"] = _digest(key)
-    row["fingerprint"] = _digest(json.dumps([row[c] for c in _MUTABLE], sort_keys=True, default=str))
-    return row
+    return (
+        _digest(key),
+        _digest(repr(mutable)),
+        values.get("md5"),
+        values.get("sha1"),
+        values.get("sha256"),
+        values.get("pdq"),
+        *mutable,
+    )
+
+
+def rows_of(entries: Iterable[ListEntry]) -> Iterator[tuple[Any, ...] | None]:
+    return (entry_row(e) for e in entries)
 
 
 def entry_of(row: Any) -> ListEntry:
@@ -212,7 +238,7 @@ class ListStore:
     def import_version(
         self,
         list_id: int,
-        entries: Iterable[ListEntry],
+        rows: Iterable[tuple[Any, ...] | None],
         *,
         source: str | None,
         source_sha256: str | None,
@@ -221,12 +247,14 @@ class ListStore:
         by: str | None,
         now: datetime,
         problems: Callable[[], Sequence[str]] | None = None,
+        header_after: Callable[[], dict[str, Any]] | None = None,
         full: bool = True,
     ) -> VersionRow:
-        """Record a release of the list in one transaction. ``full``: the release lists everything, so
-        active entries it does not list are marked removed; otherwise (``lists build`` adding files)
-        entries are only added or updated. ``problems`` is asked, after ``entries`` is exhausted, for
-        what the reader could not use (bad rows)."""
+        """Record a release of the list in one transaction. ``rows`` are ``entry_row`` tuples (None for an
+        entry without a key). ``full``: the release lists everything, so active entries it does not list
+        are marked removed; otherwise (``lists build`` adding files) entries are only added or updated.
+        ``problems`` and ``header_after`` are asked after ``rows`` is exhausted: what the reader could not
+        use, and the file's header as complete (keys after the entries)."""
         e = t.list_entry.c
         counts = {"read": 0, "added": 0, "updated": 0, "unchanged": 0, "removed": 0, "duplicates": 0}
         skipped = 0
@@ -246,39 +274,37 @@ class ListStore:
                 )
             }
             seen: set[str] = set()
-            new_rows: list[dict[str, Any]] = []
             changed: list[dict[str, Any]] = []
-            for entry in entries:
-                counts["read"] += 1
-                row = entry_row(entry)
-                if row is None:
-                    skipped += 1
-                    continue
-                key = row["key"]
-                if key in seen:
-                    counts["duplicates"] += 1
-                    continue
-                seen.add(key)
-                old = known.get(key)
-                if old is None:
-                    row.update(list_id=list_id, added_in=number, updated_in=number, removed_in=None)
-                    new_rows.append(row)
-                    counts["added"] += 1
-                    if len(new_rows) >= CHUNK:
-                        conn.execute(t.list_entry.insert(), new_rows)
-                        new_rows = []
-                elif old[1] != row["fingerprint"] or old[2] is not None:
-                    changed.append({"_id": old[0], **{c: row[c] for c in (*_MUTABLE, "fingerprint")}})
-                    counts["updated"] += 1
-                    if len(changed) >= CHUNK:
-                        self._update(conn, changed, number)
-                        changed = []
-                else:
-                    counts["unchanged"] += 1
-            if new_rows:
-                conn.execute(t.list_entry.insert(), new_rows)
-            if changed:
-                self._update(conn, changed, number)
+            n_hash = 2 + len(KEY_ORDER)
+            with BulkWriter(self.store, conn, t.list_entry, INSERT_COLUMNS) as out:
+                tail = (list_id, number, number)
+                for row in rows:
+                    counts["read"] += 1
+                    if row is None:
+                        skipped += 1
+                        continue
+                    key = row[0]
+                    if key in seen:
+                        counts["duplicates"] += 1
+                        continue
+                    seen.add(key)
+                    old = known.get(key)
+                    if old is None:
+                        out.add(row + tail)
+                        counts["added"] += 1
+                    elif old[1] != row[1] or old[2] is not None:
+                        changed.append(
+                            {
+                                "_id": old[0],
+                                "fingerprint": row[1],
+                                **dict(zip(_MUTABLE, row[n_hash:], strict=True)),
+                            }
+                        )
+                        counts["updated"] += 1
+                    else:
+                        counts["unchanged"] += 1
+            for i in range(0, len(changed), CHUNK):
+                self._update(conn, changed[i : i + CHUNK], number)
             if full:
                 gone = [i for k, (i, _f, r) in known.items() if r is None and k not in seen]
                 counts["removed"] = len(gone)
@@ -299,7 +325,7 @@ class ListStore:
                     source=source,
                     source_sha256=source_sha256,
                     format=fmt,
-                    header=header,
+                    header=header_after() if header_after else header,
                     imported_by=by,
                     imported_at=now,
                     counts=counts,
@@ -315,7 +341,12 @@ class ListStore:
         values: dict[str, Any] = {c: bindparam(f"b_{c}") for c in columns}
         values.update(updated_in=number, removed_in=None)
         stmt = update(t.list_entry).where(t.list_entry.c.id == bindparam("b_id")).values(values)
-        conn.execute(stmt, [{f"b_{k.lstrip('_')}": v for k, v in row.items()} for row in changed])
+        params = []
+        for row in changed:
+            p = {f"b_{k.lstrip('_')}": v for k, v in row.items()}
+            p["b_extra"] = json.loads(p["b_extra"]) if p["b_extra"] else None  # the column encodes it
+            params.append(p)
+        conn.execute(stmt, params)
 
     def version_header(self, version_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

@@ -58,10 +58,10 @@ def upgrade() -> None:
             ["list_id"], ["hash_list.id"], name=op.f("fk_list_entry_list_id_hash_list"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_list_entry")),
-        sa.UniqueConstraint("list_id", "key", name="uq_list_entry_list_key"),
         sqlite_autoincrement=True,
     )
     with op.batch_alter_table("list_entry", schema=None) as batch_op:
+        batch_op.create_index("ix_list_entry_list_id", ["list_id"], unique=False)
         batch_op.create_index("ix_list_entry_md5", ["md5"], unique=False)
         batch_op.create_index("ix_list_entry_sha1", ["sha1"], unique=False)
         batch_op.create_index("ix_list_entry_sha256", ["sha256"], unique=False)
@@ -122,6 +122,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_list_entry_sha256")
         batch_op.drop_index("ix_list_entry_sha1")
         batch_op.drop_index("ix_list_entry_md5")
+        batch_op.drop_index("ix_list_entry_list_id")
 
     op.drop_table("list_entry")
     op.drop_table("hash_list")
