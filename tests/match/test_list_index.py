@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from jejak.config import Settings
+from jejak.index import codes_to_hex, pdq_hex_to_codes
 from jejak.match.pdq import ListIndex, PdqQuery, best_pdq_hits
 from jejak.model import HashValue
 from jejak.model.lists import ListEntry
@@ -63,12 +64,13 @@ def test_built_loaded_extended_rebuilt(store: Store, settings: Settings) -> None
     assert ensure_index(store, settings)[1] == "built"
 
     # every answer is what brute force over the store gives, with entry ids
-    ids, hexes = store.lists.pdq_entries()
+    ids, codes = store.lists.pdq_entries()
+    hexes = codes_to_hex(codes)
     query = flip_bits(pdq_hex(7), [0, 9, 100, 200, 255])
     [(entry_ids, distances)] = idx.search([query], 31)
     brute = {
         i: (int(h, 16) ^ int(query, 16)).bit_count()
-        for i, h in zip(ids, hexes, strict=True)
+        for i, h in zip(ids.tolist(), hexes, strict=True)
         if (int(h, 16) ^ int(query, 16)).bit_count() <= 31
     }
     assert dict(zip(entry_ids.tolist(), distances.tolist(), strict=True)) == brute
@@ -76,7 +78,7 @@ def test_built_loaded_extended_rebuilt(store: Store, settings: Settings) -> None
 
 
 def test_best_hit_prefers_the_plain_hash_at_equal_distance() -> None:
-    idx = ListIndex.build([11, 12], [pdq_hex(1), pdq_hex(2)])
+    idx = ListIndex.build(np.array([11, 12]), pdq_hex_to_codes([pdq_hex(1), pdq_hex(2)]))
     queries = [
         PdqQuery(5, "rot90", flip_bits(pdq_hex(1), [1, 2])),
         PdqQuery(5, None, flip_bits(pdq_hex(1), [3, 4])),
@@ -89,7 +91,7 @@ def test_best_hit_prefers_the_plain_hash_at_equal_distance() -> None:
 
 
 def test_save_is_pickle_free(tmp_path: Path) -> None:
-    idx = ListIndex.build([3, 4, 9], [pdq_hex(1), pdq_hex(2), pdq_hex(3)])
+    idx = ListIndex.build(np.array([3, 4, 9]), pdq_hex_to_codes([pdq_hex(1), pdq_hex(2), pdq_hex(3)]))
     idx.save(tmp_path)
     ids = np.load(tmp_path / "entries.npy", allow_pickle=False)
     assert ids.tolist() == [3, 4, 9]

@@ -168,3 +168,28 @@ def test_lists_errors_are_clear(cli: Cli, tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\x01 not a list")
     res = cli("lists", "import", str(bad), "--name", "x", check=False)
     assert res.code != 0 and "Traceback" not in res.err
+
+
+def test_build_map_and_remove(cli: Cli, known: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    root, manifest = known
+    saved = root / "seizure" / "laptop" / "Pictures" / "saved"
+    built = cli("lists", "build", str(saved), "--name", "unit", "--category", "2", "--series", "S1", "--json")
+    assert built.json()["counts"]["added"] == len(list(saved.iterdir()))
+    # a generic CSV whose columns are named by --map
+    exact = next(c for c in manifest["copies"] if c["reference"] == 6)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(f"Fingerprint;Grade\n{exact['sha256'].upper()};1\n")
+    maps = ["--map", "sha256=Fingerprint", "--map", "category=Grade"]
+    mapped = cli("lists", "import", str(sheet), "--name", "sheet", *maps, "--json").json()
+    assert mapped["format"] == "csv" and mapped["counts"]["added"] == 1
+    cli("case", "create", CASE, "--agency", "Polri")
+    cli("ingest", str(root / "seizure" / "laptop"), "--case", CASE)
+    recs = by_sha(cli("triage", "--case", CASE, "--format", "jsonl").jsonl())
+    assert recs[exact["sha256"]]["category"]["code"] == "1"
+    rot = next(c for c in manifest["copies"] if c["edit"] == "rotate90")
+    assert recs[rot["sha256"]]["series"] == "S1"
+    cli("lists", "rm", "unit", "--yes")
+    cli("match", "--case", CASE)
+    recs = by_sha(cli("triage", "--case", CASE, "--format", "jsonl").jsonl())
+    assert recs[rot["sha256"]]["status"] == "new"
+    assert [r["list"] for r in cli("lists", "ls", "--format", "jsonl").jsonl()] == ["sheet"]

@@ -32,17 +32,16 @@ class ListIndex:
     checkpoint: int  # highest entry id indexed
 
     @staticmethod
-    def build(entry_ids: Sequence[int], hexes: Sequence[str]) -> ListIndex:
+    def build(entry_ids: NDArray[np.int64], codes: NDArray[np.uint8]) -> ListIndex:
         ids = np.asarray(entry_ids, dtype=np.int64)
-        idx = PdqIndex.build(pdq_hex_to_codes(list(hexes)))
-        return ListIndex(idx, ids, int(ids.max()) if len(ids) else 0)
+        return ListIndex(PdqIndex.build(codes), ids, int(ids.max()) if len(ids) else 0)
 
-    def add(self, entry_ids: Sequence[int], hexes: Sequence[str]) -> None:
-        if not entry_ids:
+    def add(self, entry_ids: NDArray[np.int64], codes: NDArray[np.uint8]) -> None:
+        if len(entry_ids) == 0:
             return
-        self.index.add(pdq_hex_to_codes(list(hexes)))
+        self.index.add(codes)
         self.entry_ids = np.concatenate([self.entry_ids, np.asarray(entry_ids, dtype=np.int64)])
-        self.checkpoint = max(self.checkpoint, int(max(entry_ids)))
+        self.checkpoint = max(self.checkpoint, int(np.max(entry_ids)))
 
     def __len__(self) -> int:
         return len(self.index)

@@ -43,12 +43,10 @@ def ensure_index(store: Store, settings: Settings) -> tuple[ListIndex, str]:
     if idx is not None and (top < idx.checkpoint or len(idx) > 2 * active + 10_000):
         idx = None  # the store went back (restored?) or most indexed entries are gone: start again
     if idx is None:
-        ids, hexes = store.lists.pdq_entries()
-        idx = ListIndex.build(ids, hexes)
+        idx = ListIndex.build(*store.lists.pdq_entries())
         action = "built"
     elif top > idx.checkpoint:
-        ids, hexes = store.lists.pdq_entries(after_id=idx.checkpoint)
-        idx.add(ids, hexes)
+        idx.add(*store.lists.pdq_entries(after_id=idx.checkpoint))
         action = "extended"
     if action != "loaded":
         idx.save(folder)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -396,20 +398,24 @@ class ListStore:
         names = ("entries", "md5", "sha1", "sha256", "pdq", "photodna")
         return {**dict(zip(names, total, strict=True)), "removed": removed, "by_category": by_category}
 
-    def pdq_entries(self, after_id: int = 0) -> tuple[list[int], list[str]]:
-        """(entry ids, pdq hex) of every entry with a PDQ whose id is above ``after_id``, removed or not
-        (the index only grows; removed and deleted entries are dropped when a hit is resolved)."""
+    def pdq_entries(self, after_id: int = 0) -> tuple[NDArray[np.int64], NDArray[np.uint8]]:
+        """(entry ids, PDQ codes n x 32) of every entry with a PDQ whose id is above ``after_id``, removed
+        or not (the index only grows; removed and deleted entries are dropped when a hit is resolved).
+        Converted chunk by chunk: ten million hex strings never sit in memory at once."""
         e = t.list_entry.c
-        ids: list[int] = []
-        values: list[str] = []
+        ids: list[NDArray[np.int64]] = []
+        codes: list[NDArray[np.uint8]] = []
         with self.engine.connect() as conn:
-            rows = conn.execution_options(yield_per=50_000).execute(
+            result = conn.execution_options(yield_per=100_000).execute(
                 select(e.id, e.pdq).where(e.pdq.is_not(None), e.id > after_id).order_by(e.id)
             )
-            for i, v in rows:
-                ids.append(i)
-                values.append(v)
-        return ids, values
+            for chunk in result.partitions():
+                ids.append(np.fromiter((r[0] for r in chunk), dtype=np.int64, count=len(chunk)))
+                raw = bytes.fromhex("".join(r[1] for r in chunk))
+                codes.append(np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32))
+        if not ids:
+            return np.empty(0, np.int64), np.empty((0, 32), np.uint8)
+        return np.concatenate(ids), np.concatenate(codes)
 
     def active_pdq_count(self) -> tuple[int, int]:
         """(active entries with a PDQ, highest entry id with a PDQ): the index's freshness check."""
