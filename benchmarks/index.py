@@ -31,30 +31,21 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import functools  # noqa: E402
 import gc  # noqa: E402
-import platform  # noqa: E402
-import re  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import benchkit  # noqa: E402
 import numpy as np  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
 from jejak.index import BruteForceIndex, PdqIndex, SearchResult  # noqa: E402
 from jejak.testing.indexkit import flip_bits, random_codes  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-DOCS = REPO / "docs" / "benchmarks.md"
 SECTION = "## Hamming index (issue 3)"
-DOCS_INTRO = (
-    "# Benchmarks\n\n"
-    "Measurements of jejak on generated, benign evidence. Each section is written by the script named\n"
-    "in its heading (run it with `--write-docs`); numbers are from the machine stated in the section.\n"
-)
 
 RADIUS = 31
 ADD = 100_000
@@ -66,31 +57,6 @@ FLOOR_VS_FAISS = 20.0
 FLOOR_BYTES = 128.0
 FLOOR_BUILD_S = 60.0
 FLOOR_ADD_S = 5.0
-
-
-class Stopwatch:
-    """Wall time, and CPU time other processes used meanwhile (the machine may be shared)."""
-
-    def __init__(self) -> None:
-        self.wall0, self.busy0, self.own0 = self._sample()
-
-    @staticmethod
-    def _sample() -> tuple[float, float, float]:
-        try:
-            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-            ticks = [int(x) for x in fields]
-            busy = (sum(ticks[:3]) + sum(ticks[5:7])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError):
-            busy = float("nan")
-        t = os.times()
-        return time.perf_counter(), busy, t.user + t.system
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.wall0
-
-    def other_cpu(self) -> float:
-        _, busy, own = self._sample()
-        return max(0.0, (busy - self.busy0) - (own - self.own0))
 
 
 def timed(run: Callable[[], Any], rounds: int = 1) -> tuple[float, Any]:
@@ -232,7 +198,7 @@ def checks(res: Result) -> list[Check]:
 
 def run(args: argparse.Namespace) -> Result:
     rng = np.random.default_rng(args.seed)
-    watch = Stopwatch()
+    watch = benchkit.Stopwatch()
     refs = random_codes(args.n, rng)
     queries = make_queries(refs, args.queries, rng)
     extra = random_codes(ADD, rng)
@@ -296,18 +262,7 @@ def run(args: argparse.Namespace) -> Result:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{len(os.sched_getaffinity(0))} cores (nproc), {model}; Python {platform.python_version()}, "
-        f"numpy {np.__version__}, faiss {faiss_version()}; measured on one core"
-    )
+    return benchkit.machine(f"numpy {np.__version__}, faiss {faiss_version()}; measured on one core")
 
 
 def faiss_version() -> str:
@@ -366,14 +321,7 @@ def write_docs(table: str, command: str, seconds: float, other_cpu: float) -> No
         f"reference, build <= {FLOOR_BUILD_S:g} s, add {ADD:,} <= {FLOOR_ADD_S:g} s (at 10M references).\n\n"
         f"{table}\n"
     )
-    text = DOCS.read_text() if DOCS.is_file() else DOCS_INTRO
-    pattern = re.compile(r"^## Hamming index \(issue 3\).*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: body + "\n", text, count=1).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + body
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    benchkit.write_section(SECTION, body)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -396,7 +344,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    watch = Stopwatch()
+    watch = benchkit.Stopwatch()
     print(f"machine: {machine()}")
     res = run(args)
     found = checks(res)
@@ -412,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flags = argv if argv is not None else sys.argv[1:]
         command = " ".join(["python benchmarks/index.py", *(a for a in flags if a != "--write-docs")])
         write_docs(table, command, elapsed, other)
-        print(f"wrote {DOCS.relative_to(REPO)}")
+        print(f"wrote {benchkit.DOCS.relative_to(benchkit.REPO)}")
     return 1 if args.strict and not all(c.ok for c in found) else 0
 
 

@@ -30,9 +30,7 @@ import gc
 import hashlib
 import io
 import os
-import platform
 import pstats
-import re
 import shutil
 import statistics
 import sys
@@ -43,6 +41,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import benchkit
 import numpy as np
 import numpy.typing as npt
 import pdqhash  # the C++ reference PDQ (a dev dependency): baseline (b) and the full-decode side of (e)
@@ -58,16 +57,9 @@ from jejak.store.sql import Store
 from jejak.testing.images import camera_photo, exif_bytes, jpeg_bytes
 from jejak.walk.limits import Limits
 
-REPO = Path(__file__).resolve().parent.parent
-DOCS = REPO / "docs" / "benchmarks.md"
-TE_ROOT = REPO.parent / "shared" / "testdata" / "threatexchange"
+TE_ROOT = benchkit.REPO.parent / "shared" / "testdata" / "threatexchange"
 TE_CSV = TE_ROOT / "pdq-expected.csv"
 SECTION = "## Ingest throughput (benchmarks/ingest.py)"
-DOCS_INTRO = (
-    "# Benchmarks\n\n"
-    "Measurements of jejak on generated, benign evidence. Each section is written by the script named\n"
-    "in its heading (run it with `--write-docs`); numbers are from the machine stated in the section.\n"
-)
 
 # Floors stated by the issue (informational unless --strict).
 FLOOR_VS_NAIVE = 15.0  # (a) >= 15x (b) on 12 MP
@@ -139,36 +131,6 @@ def warm_cache(paths: Iterable[Path]) -> None:
 
 
 # --- measurements -----------------------------------------------------------------------------------------
-
-
-class Stopwatch:
-    """Wall time of a phase, and the CPU time other processes took meanwhile (this machine is shared:
-    a busy neighbour slows every number, the 2-worker one most)."""
-
-    def __init__(self) -> None:
-        self.wall0, self.busy0, self.own0 = self._sample()
-
-    @staticmethod
-    def _sample() -> tuple[float, float, float]:
-        try:
-            ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-            # user nice system idle iowait irq softirq steal ...: busy = all but idle, iowait, steal
-            busy = (sum(ticks[:3]) + sum(ticks[5:7])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError):
-            busy = float("nan")
-        t = os.times()  # children count once reaped: pools are shut down inside each phase
-        return time.perf_counter(), busy, t.user + t.system + t.children_user + t.children_system
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.wall0
-
-    def other_cpu(self) -> float:
-        """CPU seconds used by processes other than this one and its children since the start."""
-        _, busy, own = self._sample()
-        return max(0.0, (busy - self.busy0) - (own - self.own0))
-
-    def text(self) -> str:
-        return f"{self.elapsed():.1f} s, other processes {self.other_cpu():.1f} CPU-s"
 
 
 def best_of(rounds: int, run: Callable[[], object]) -> float:
@@ -454,19 +416,8 @@ def profile_jejak(corpus: Corpus, scratch: Path, top: int = 15) -> str:
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     turbo = features.version("libjpeg_turbo") or "no"
-    return (
-        f"{len(os.sched_getaffinity(0))} cores (nproc), {model}; Python {platform.python_version()}, "
-        f"Pillow {PIL.__version__} (libjpeg-turbo {turbo}), numpy {np.__version__}"
-    )
+    return benchkit.machine(f"Pillow {PIL.__version__} (libjpeg-turbo {turbo}), numpy {np.__version__}")
 
 
 @dataclass
@@ -552,14 +503,7 @@ def write_docs(table: str, command: str, seconds: float, other_cpu: float) -> No
         f"(c); 2 workers >= {FLOOR_SCALING:g}x 1 worker.\n\n"
         f"{table}\n"
     )
-    text = DOCS.read_text() if DOCS.is_file() else DOCS_INTRO
-    pattern = re.compile(r"^## Ingest throughput.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: body + "\n", text, count=1).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + body
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    benchkit.write_section(SECTION, body)
 
 
 # --- main -------------------------------------------------------------------------------------------------
@@ -592,7 +536,7 @@ class Outcome:
 
 
 def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
-    watch = Stopwatch()
+    watch = benchkit.Stopwatch()
     corpus = make_corpus(scratch / "evidence", args.n12, args.n08, len(os.sched_getaffinity(0)))
     print(
         f"generated {2 * args.n12} x 12 MP JPEGs (mean {corpus.mean_mb(corpus.dir12):.2f} MB in the "
@@ -603,7 +547,7 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
     stored: dict[str, dict[str, str | None]] = {}
     full: dict[str, dict[str, str]] = {}
     for label, folder in (("12 MP", corpus.dir12), ("0.8 MP", corpus.dir08)):
-        watch = Stopwatch()
+        watch = benchkit.Stopwatch()
         res, jejak, full[label] = measure_set(label, folder, corpus, scratch, args.rounds)
         sets.append(res)
         stored[label] = jejak.last_pdq
@@ -615,7 +559,7 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
         if no_exif:
             print(f"  note: {no_exif} {label} files stored without the generated EXIF make")
 
-    watch = Stopwatch()
+    watch = benchkit.Stopwatch()
     scaling, pool_run = measure_scaling(corpus, scratch, args.rounds)
     print(
         f"scaling: workers=1 {scaling.count / scaling.one_s:.2f}, workers=2 "
@@ -623,7 +567,7 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
         f"[{watch.text()}]"
     )
 
-    watch = Stopwatch()
+    watch = benchkit.Stopwatch()
     full["12 MP"].update(naive_pass(corpus.files(corpus.dir12_extra)))
     settings = load_settings(workers=0)
     min_side = settings.pdq_min_side
@@ -655,7 +599,7 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    watch = Stopwatch()
+    watch = benchkit.Stopwatch()
     print(f"machine: {machine()}")
     scratch = Path(tempfile.mkdtemp(prefix="jejak-bench-"))
     try:
@@ -678,7 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flags = argv if argv is not None else sys.argv[1:]
         command = " ".join(["python benchmarks/ingest.py", *(a for a in flags if a != "--write-docs")])
         write_docs(table, command, elapsed, other)
-        print(f"wrote {DOCS.relative_to(REPO)}")
+        print(f"wrote {benchkit.DOCS.relative_to(benchkit.REPO)}")
     return 1 if args.strict and not all(c.ok for c in outcome.checks) else 0
 
 

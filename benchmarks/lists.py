@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import benchkit
+
 FLOOR_SECONDS_PER_MILLION = 30.0
 FLOOR_RSS_BYTES = 1 << 30
 
@@ -104,19 +106,6 @@ def _run_child(mode: str, path: Path) -> dict[str, Any]:
     return result
 
 
-def _cpu_seconds_of_others(before: tuple[float, ...], after: tuple[float, ...], own: float) -> float:
-    """CPU seconds the machine spent outside this benchmark meanwhile (other agents, CI), for context."""
-    busy = sum(after[i] - before[i] for i in (0, 1, 2))  # user, nice, system
-    return max(0.0, busy - own)
-
-
-def _cpu_times() -> tuple[float, ...]:
-    with open("/proc/stat") as f:
-        fields = f.readline().split()[1:]
-    ticks = os.sysconf("SC_CLK_TCK")
-    return tuple(int(x) / ticks for x in fields)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument(
@@ -141,13 +130,11 @@ def main() -> int:
         t0 = time.perf_counter()
         info = write_vics_hashset(path, n, seed=args.seed)
         gen_seconds = time.perf_counter() - t0
-        cpu0, kids0 = _cpu_times(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        watch = benchkit.Stopwatch()
         parse = _run_child("parse", path)
-        kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        own = (kids1.ru_utime - kids0.ru_utime) + (kids1.ru_stime - kids0.ru_stime)
-        others = _cpu_seconds_of_others(cpu0, _cpu_times(), own)
         floor = _run_child("ijson", path)
         imported = _run_child("import", path)
+        others = watch.other_cpu()
 
     assert parse["entries"] == info.entries, (parse["entries"], info.entries)
     assert parse["with_pdq"] == info.with_pdq and parse["categorised"] == info.categorised
