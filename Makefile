@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists clean
+.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness clean
 
 install: $(STAMP)
 
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml scripts/debian-deps
 	@scripts/debian-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[disk,dask,postgres,faiss,dev]"
+	$(BIN)/python -m pip install -q -e ".[disk,dask,postgres,faiss,bench,dev]"
 	@touch $(STAMP)
 
 DEMO_DB := sqlite:///demo/jejak.db
@@ -69,7 +69,7 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: bench-ingest bench-index bench-lists
+bench: bench-ingest bench-index bench-lists bench-robustness
 
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
@@ -79,6 +79,9 @@ bench-index: install
 
 bench-lists: install
 	$(BIN)/python benchmarks/lists.py
+
+bench-robustness: install
+	$(BIN)/python benchmarks/robustness.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
