@@ -105,6 +105,8 @@ class ListEntry:
     name: str | None = None
     size: int | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # Robust-matching descriptors of the media the entry was built from (``lists build``): name -> blob.
+    descriptors: dict[str, bytes] = field(default_factory=dict, compare=False, hash=False)
 
     def hash(self, algorithm: str) -> str | None:
         for h in self.hashes:
@@ -156,3 +158,4 @@ class Hit:
     algorithm: str
     distance: int
     variant: str | None = None
+    evidence: dict[str, Any] | None = field(default=None, compare=False, hash=False)

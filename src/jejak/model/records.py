@@ -113,6 +113,8 @@ class FileRecord:
     width: int | None = None
     height: int | None = None
     hashes: list[HashValue] = field(default_factory=list)
+    # Local-feature descriptors for robust matching: algorithm name -> versioned blob (never pickle).
+    descriptors: dict[str, bytes] = field(default_factory=dict)
     exif: ExifInfo | None = None
     warnings: list[WarningRecord] = field(default_factory=list)
 

@@ -211,6 +211,13 @@ class ListStore:
 
     def delete(self, list_id: int) -> None:
         with self.engine.begin() as conn:
+            conn.execute(
+                delete(t.entry_descriptor).where(
+                    t.entry_descriptor.c.entry_id.in_(
+                        select(t.list_entry.c.id).where(t.list_entry.c.list_id == list_id)
+                    )
+                )
+            )
             for table in (t.match_hit, t.list_entry, t.list_version):
                 conn.execute(delete(table).where(table.c.list_id == list_id))
             conn.execute(delete(t.hash_list).where(t.hash_list.c.id == list_id))
@@ -416,6 +423,45 @@ class ListStore:
         if not ids:
             return np.empty(0, np.int64), np.empty((0, 32), np.uint8)
         return np.concatenate(ids), np.concatenate(codes)
+
+    def set_entry_descriptors(self, list_id: int, items: dict[str, dict[str, bytes]]) -> int:
+        """Store robust descriptors for the list's entries, by entry key digest (``entry_row(e)[0]``)."""
+        e = t.list_entry.c
+        keys = sorted(items)
+        rows: list[dict[str, Any]] = []
+        with self.engine.begin() as conn:
+            for i in range(0, len(keys), CHUNK):
+                part = keys[i : i + CHUNK]
+                found = conn.execute(select(e.key, e.id).where(e.list_id == list_id, e.key.in_(part))).all()
+                for key, entry_id in found:
+                    rows += [
+                        {"entry_id": entry_id, "algorithm": alg, "data": data}
+                        for alg, data in items[key].items()
+                    ]
+            self.store._insert_ignore(conn, t.entry_descriptor, rows)
+        return len(rows)
+
+    def entry_descriptors(self, algorithm: str, after_id: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(entry id, blob) of every entry descriptor of ``algorithm`` above ``after_id``, removed or not
+        (like the PDQ index, the robust index only grows)."""
+        d = t.entry_descriptor.c
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=1000).execute(
+                select(d.entry_id, d.data)
+                .where(d.algorithm == algorithm, d.entry_id > after_id)
+                .order_by(d.entry_id)
+            )
+            for entry_id, data in rows:
+                yield int(entry_id), bytes(data)
+
+    def descriptor_count(self, algorithm: str) -> tuple[int, int]:
+        """(entry descriptors of ``algorithm``, highest entry id among them)."""
+        d = t.entry_descriptor.c
+        with self.engine.connect() as conn:
+            n, top = conn.execute(
+                select(func.count(), func.coalesce(func.max(d.entry_id), 0)).where(d.algorithm == algorithm)
+            ).one()
+        return int(n), int(top)
 
     def active_pdq_count(self) -> tuple[int, int]:
         """(active entries with a PDQ, highest entry id with a PDQ): the index's freshness check."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -79,11 +79,24 @@ class MatchStore:
                     "algorithm": h.algorithm,
                     "distance": h.distance,
                     "variant": h.variant,
+                    "evidence": h.evidence,
                     "matched_at": now,
                 }
                 for h in hits
             ]
             self.store._insert_ignore(conn, t.match_hit, rows)
+
+    def case_descriptors(self, case_id: int, algorithm: str) -> Iterator[tuple[int, bytes]]:
+        """(content id, descriptor blob) of the case's contents that have one."""
+        d = t.content_descriptor.c
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=1000).execute(
+                select(d.content_id, d.data).where(
+                    d.content_id.in_(case_content_ids(case_id)), d.algorithm == algorithm
+                )
+            )
+            for cid, data in rows:
+                yield int(cid), bytes(data)
 
     def case_contents(self, case_id: int) -> list[dict[str, Any]]:
         """One row per distinct content of the case: digests, kind, size, dimensions, PDQ and quality,
@@ -146,6 +159,7 @@ class MatchStore:
                     m.c.algorithm,
                     m.c.distance,
                     m.c.variant,
+                    m.c.evidence,
                     hl.c.name.label("list"),
                     hl.c.known_good,
                     e.c.id.label("entry_id"),

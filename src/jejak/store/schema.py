@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -243,7 +244,27 @@ match_hit = Table(
     Column("algorithm", String(32), nullable=False),
     Column("distance", Integer, nullable=False),
     Column("variant", String(16)),
+    Column("evidence", JSON),  # why a robust-stage hit matched: inliers, score, estimated transform
     Column("matched_at", DateTime, nullable=False),
     UniqueConstraint("content_id", "entry_id", "algorithm", name="uq_match_hit_content_entry_alg"),
     Index("ix_match_hit_entry_id", "entry_id"),
+)
+
+# -- robust matching (migration 0003) -------------------------------------------------------------------
+# The local-feature descriptor of a content (seized image) and of a list entry built from media: an opaque,
+# versioned blob (jejak.hashing.robust), never pickled.
+content_descriptor = Table(
+    "content_descriptor",
+    metadata,
+    Column("content_id", Integer, ForeignKey("content.id"), primary_key=True),
+    Column("algorithm", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+entry_descriptor = Table(
+    "entry_descriptor",
+    metadata,
+    Column("entry_id", Integer, ForeignKey("list_entry.id", ondelete="CASCADE"), primary_key=True),
+    Column("algorithm", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

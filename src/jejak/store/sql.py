@@ -302,12 +302,15 @@ class Store:
                     select(t.content.c.sha256, t.content.c.id).where(t.content.c.sha256.in_(part))
                 ).all()
             )
-        hashes, metas = [], []
+        hashes, metas, descriptors = [], [], []
         for sha, r in by_sha.items():
             cid = ids[sha]
             hashes += [
                 {"content_id": cid, "algorithm": h.algorithm, "value": h.value, "quality": h.quality}
                 for h in r.hashes
+            ]
+            descriptors += [
+                {"content_id": cid, "algorithm": alg, "data": data} for alg, data in r.descriptors.items()
             ]
             if r.exif is not None:
                 e = r.exif
@@ -329,6 +332,7 @@ class Store:
                 )
         self._insert_ignore(conn, t.hash_value, hashes)
         self._insert_ignore(conn, t.media_metadata, metas)
+        self._insert_ignore(conn, t.content_descriptor, descriptors)
         return ids
 
     def _instance_ids(self, conn: Connection, exhibit_id: int, keys: list[str]) -> dict[str, int]:
