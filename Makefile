@@ -38,9 +38,14 @@ demo: install
 	$(DEMO) lists import demo/lists/nsrl-rds-demo.db --name NSRL --known-good --by "demo examiner"
 	@echo "== a unit's own list, built from files: one phone photo (its resized copy will match by PDQ)"
 	$(DEMO) lists build demo/seizure/phone1/DCIM/Camera/IMG_20260101_120001.jpg --name unit-known --category 2
+	@echo "== a unit's reference pictures, described with local features for the robust stage"
+	$(DEMO) lists build demo/reference --name unit-series --category 1 --series "Demo Series Blue"
 	$(DEMO) lists ls
 	@echo "== a laptop: ingest matches it at once now that lists exist (exact, PDQ, rotated and mirrored copies)"
 	$(DEMO) ingest demo/seizure/laptop --case DEMO-2026-0001
+	@echo "== a tablet: cropped, rotated 7 degrees, padded, screenshotted, mirrored+cropped copies PDQ cannot follow"
+	$(DEMO) ingest demo/seizure/tablet --case DEMO-2026-0001
+	$(DEMO) triage --case DEMO-2026-0001 --format table --status known --limit 6
 	@echo "== match the whole case again (the phone, card and stick were ingested before the lists)"
 	$(DEMO) match --case DEMO-2026-0001
 	$(DEMO) triage --case DEMO-2026-0001 --summary

@@ -50,6 +50,7 @@ from PIL import Image, features
 
 from jejak.config import load_settings
 from jejak.hashing.image import reduce_for_hashing
+from jejak.hashing.registry import HashOptions
 from jejak.ingest.process import Processor
 from jejak.ingest.walker import walk_source
 from jejak.services.ingest import ingest_case
@@ -578,7 +579,9 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
             "generated 0.8 MP", corpus.files(corpus.dir08), stored["0.8 MP"], full["0.8 MP"], min_side
         ),
     ]
-    te = accuracy_threatexchange(Processor(Limits.from_settings(settings), settings.pdq_min_side))
+    te = accuracy_threatexchange(
+        Processor(Limits.from_settings(settings), HashOptions(pdq_min_side=settings.pdq_min_side))
+    )
     if te is None:
         print(f"note: {TE_CSV} not found: threatexchange accuracy skipped")
     else:

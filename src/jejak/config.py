@@ -52,6 +52,15 @@ class Settings(BaseSettings):
         description="folder of the persisted PDQ list index (empty: beside a SQLite database, "
         "else ~/.cache/jejak/index/<database>)",
     )
+    robust_enabled: bool = Field(
+        True, description="describe images with local features at ingest and run the robust matching stage"
+    )
+    robust_features: int = Field(256, description="ORB features kept per image (18 KB stored per image)")
+    robust_max_side: int = Field(512, description="longer side of the image features are detected in")
+    robust_min_score: int = Field(
+        14, description="verified, geometrically consistent inliers a robust-stage hit needs"
+    )
+    robust_shortlist: int = Field(24, description="candidates per image that are geometrically verified")
     stack_pdq_threshold: int = Field(
         31, description="PDQ distance that puts two contents of a case in one near-duplicate stack"
     )

@@ -12,6 +12,7 @@ import py7zr
 from PIL import Image
 
 from jejak.config import Settings
+from jejak.hashing.registry import HashOptions
 from jejak.ingest.process import process_batch
 from jejak.model import FileRecord, LeafTask, PathSpec
 from jejak.walk.limits import Limits
@@ -48,7 +49,7 @@ def ingest_file(path: Path, **limits: object) -> tuple[list[FileRecord], list[st
     [res] = process_batch(
         [LeafTask(PathSpec.os_path(str(path), str(path)), path.stat().st_size)],
         Limits.from_settings(s),
-        s.pdq_min_side,
+        HashOptions.from_settings(s),
     )
     return res.records, [w.message for w in res.warnings]
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from jejak.config import Settings
 from jejak.hashing.pdq import luma_of, pdq_from_luma
+from jejak.hashing.registry import HashOptions
 from jejak.ingest.process import process_batch
 from jejak.model import FileRecord, LeafTask, PathSpec
 from jejak.testing.images import camera_photo, jpeg_bytes
@@ -24,7 +25,11 @@ def hamming(a: str, b: str) -> int:
 def hash_one(path: Path, min_side: int | None = None) -> FileRecord:
     s = Settings(workers=0)
     leaf = LeafTask(PathSpec.os_path(str(path)), path.stat().st_size)
-    [res] = process_batch([leaf], Limits.from_settings(s), s.pdq_min_side if min_side is None else min_side)
+    [res] = process_batch(
+        [leaf],
+        Limits.from_settings(s),
+        HashOptions.from_settings(s) if min_side is None else HashOptions(pdq_min_side=min_side),
+    )
     assert not res.warnings, res.warnings
     return res.records[0]
 

@@ -9,6 +9,7 @@ import pytest
 
 from jejak.config import Settings
 from jejak.errors import MissingDependency
+from jejak.hashing.registry import HashOptions
 from jejak.ingest.process import process_batch
 from jejak.ingest.runners import make_runner
 from jejak.model import FileRecord, LeafTask, PathSpec
@@ -19,7 +20,9 @@ from jejak.walk.limits import Limits
 def run(path: Path, **overrides: object) -> FileRecord:
     s = Settings(workers=0, **overrides)  # type: ignore[arg-type]
     [res] = process_batch(
-        [LeafTask(PathSpec.os_path(str(path)), path.stat().st_size)], Limits.from_settings(s), s.pdq_min_side
+        [LeafTask(PathSpec.os_path(str(path)), path.stat().st_size)],
+        Limits.from_settings(s),
+        HashOptions.from_settings(s),
     )
     return res.records[0]
 
@@ -53,4 +56,4 @@ def test_missing_dask_is_an_actionable_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the dask extra were not installed
     s = Settings(workers=1)
     with pytest.raises(MissingDependency, match=r"pip install 'jejak\[dask\]'"):
-        make_runner(1, "local", Limits.from_settings(s), s.pdq_min_side)
+        make_runner(1, "local", Limits.from_settings(s), HashOptions.from_settings(s))

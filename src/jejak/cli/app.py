@@ -108,8 +108,8 @@ def ingest(
     if m:
         err.print(
             f"matched against {m['lists']} lists: {m['contents_hit']} contents hit ({m['exact_hits']} exact, "
-            f"{m['pdq_hits']} PDQ of which {m['dihedral_hits']} rotated/mirrored); "
-            f"see 'jejak triage --case {case}'"
+            f"{m['pdq_hits']} PDQ of which {m['dihedral_hits']} rotated/mirrored, "
+            f"{m['robust_hits']} robust); see 'jejak triage --case {case}'"
         )
     for r in summary["runs"]:
         if r["leaves_skipped_as_already_done"]:

@@ -36,6 +36,7 @@ TRIAGE_CSV = (
     "best_algorithm",
     "best_distance",
     "best_variant",
+    "best_stage",
     "stack",
     "stack_size",
     "representative",
@@ -70,12 +71,25 @@ def triage_csv_row(r: dict[str, Any]) -> dict[str, Any]:
         "best_algorithm": best.get("algorithm"),
         "best_distance": best.get("distance"),
         "best_variant": best.get("variant"),
+        "best_stage": best.get("stage"),
         "stack": r["stack"]["id"],
         "stack_size": r["stack"]["size"],
         "representative": r["stack"]["representative"],
         "instances": r["instances"]["count"],
         "exhibits": " ".join(sorted(r["instances"]["exhibits"])),
     }
+
+
+def _hit_text(hit: dict[str, Any]) -> str:
+    if hit["stage"] == "robust":
+        ev = hit["evidence"] or {}
+        return (
+            f"{hit['list']} {hit['algorithm']} score={ev.get('score')} rot={ev.get('rotation_deg', 0):.0f}° "
+            f"scale={ev.get('scale', 1):.2f}" + (" mirrored" if ev.get("mirrored") else "")
+        )
+    return f"{hit['list']} {hit['algorithm']} d={hit['distance']}" + (
+        f" {hit['variant']}" if hit["variant"] else ""
+    )
 
 
 def _table_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -85,12 +99,7 @@ def _table_row(r: dict[str, Any]) -> dict[str, Any]:
         "status": r["status"],
         "category": (f"{cat['code']} {cat['label']}" if cat else ("CONFLICT" if r["conflict"] else "")),
         "series": r["series"] or "",
-        "hit": (
-            f"{best['list']} {best['algorithm']} d={best['distance']}"
-            + (f" {best['variant']}" if best["variant"] else "")
-            if best
-            else ""
-        ),
+        "hit": _hit_text(best) if best else "",
         "stack": f"{r['stack']['id'][:8]}×{r['stack']['size']}"
         + ("" if r["stack"]["representative"] else " ·"),
         "files": r["instances"]["count"],
@@ -116,7 +125,8 @@ def match_cmd(
     err.print(
         f"matched case [bold]{case}[/] against {report['lists']} lists: {report['contents_hit']} contents "
         f"hit ({report['exact_hits']} exact, {report['pdq_hits']} PDQ of which {report['dihedral_hits']} "
-        f"rotated/mirrored); {report['below_quality']} images below the PDQ quality gate"
+        f"rotated/mirrored, {report['robust_hits']} robust); {report['below_quality']} images below the "
+        "PDQ quality gate"
     )
 
 

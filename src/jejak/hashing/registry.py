@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from PIL import Image
 
 from jejak.hashing.pdq import Pdq
 from jejak.hashing.stream import StreamHasher
 from jejak.model import HashValue, Kind
+
+if TYPE_CHECKING:
+    from jejak.config import Settings
 
 
 class ImageHasher(Protocol):
@@ -19,6 +23,23 @@ class ImageHasher(Protocol):
 
 
 DIGEST_NAMES: tuple[str, ...] = StreamHasher.NAMES
+
+
+@dataclass(frozen=True)
+class HashOptions:
+    """What the workers compute for a decoded image, from Settings (hashable: workers cache by it)."""
+
+    pdq_min_side: int = 1000
+    robust_features: int = 0  # ORB features kept per image for robust matching; 0: none
+    robust_max_side: int = 512
+
+    @staticmethod
+    def from_settings(s: Settings) -> HashOptions:
+        return HashOptions(
+            pdq_min_side=s.pdq_min_side,
+            robust_features=s.robust_features if s.robust_enabled else 0,
+            robust_max_side=s.robust_max_side,
+        )
 
 
 def image_hashers() -> tuple[ImageHasher, ...]:

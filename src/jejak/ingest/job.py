@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jejak.config import Settings
+from jejak.hashing.registry import HashOptions
 from jejak.ingest.runners import Runner, make_runner
 from jejak.ingest.walker import walk_source
 from jejak.model import LeafTask, TaskResult, WarningRecord
@@ -67,7 +68,7 @@ class IngestJob:
         s = self.settings
         run_settings = {k: v for k, v in s.model_dump().items() if k != "db"}
         run_id = self.store.start_run(self.case_id, self.exhibit_id, self.sources, run_settings)
-        runner = make_runner(s.workers, self.cluster, self.limits, s.pdq_min_side)
+        runner = make_runner(s.workers, self.cluster, self.limits, HashOptions.from_settings(s))
         status = "failed"
         try:
             self._loop(runner, run_id)

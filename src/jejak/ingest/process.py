@@ -15,7 +15,9 @@ from jejak.evidence.archives import expand_7z, expand_single_stream, expand_tar,
 from jejak.evidence.base import Member
 from jejak.evidence.disk import DiskImage, open_disk_stream
 from jejak.hashing.image import open_image, reduce_for_hashing
-from jejak.hashing.registry import check_unique_names, image_hashers
+from jejak.hashing.registry import HashOptions, check_unique_names, image_hashers
+from jejak.hashing.robust import NAME as ROBUST_NAME
+from jejak.hashing.robust import describe
 from jejak.hashing.stream import CHUNK, StreamHasher, hash_and_keep
 from jejak.ingest.deadline import DeadlineExceeded, deadline
 from jejak.metadata.exif import read_exif
@@ -56,9 +58,10 @@ _DISKS = _DiskCache()
 
 
 class Processor:
-    def __init__(self, limits: Limits, pdq_min_side: int) -> None:
+    def __init__(self, limits: Limits, options: HashOptions) -> None:
         self.limits = limits
-        self.pdq_min_side = pdq_min_side
+        self.options = options
+        self.pdq_min_side = options.pdq_min_side
         check_unique_names()
         self.hashers = image_hashers()
 
@@ -257,6 +260,17 @@ class Processor:
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
         for hasher in self.hashers:
             rec.hashes.extend(hasher.hash_image(im))
+        if self.options.robust_features:
+            try:
+                desc = describe(
+                    im,
+                    features=self.options.robust_features,
+                    mirror=True,
+                    max_side=self.options.robust_max_side,
+                )
+                rec.descriptors[ROBUST_NAME] = desc.to_bytes()
+            except Exception as exc:  # OpenCV raises cv2.error on odd inputs
+                rec.warn("robust", f"robust descriptor failed: {type(exc).__name__}: {exc}")
 
     # -- containers -----------------------------------------------------------------------------
     def _container(
@@ -346,13 +360,13 @@ class Processor:
             rec.warn("disk", f"disk image cannot be read: {type(exc).__name__}: {exc}")
 
 
-_PROCESSORS: dict[tuple[Limits, int], Processor] = {}
+_PROCESSORS: dict[tuple[Limits, HashOptions], Processor] = {}
 
 
-def process_batch(tasks: list[LeafTask], limits: Limits, pdq_min_side: int) -> list[TaskResult]:
+def process_batch(tasks: list[LeafTask], limits: Limits, options: HashOptions) -> list[TaskResult]:
     """The worker entry point, identical for the process pool and for Dask."""
-    key = (limits, pdq_min_side)
+    key = (limits, options)
     proc = _PROCESSORS.get(key)
     if proc is None:
-        proc = _PROCESSORS[key] = Processor(limits, pdq_min_side)
+        proc = _PROCESSORS[key] = Processor(limits, options)
     return [proc.run(t) for t in tasks]

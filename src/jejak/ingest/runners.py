@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from jejak.errors import ConfigError, MissingDependency
+from jejak.hashing.registry import HashOptions
 from jejak.ingest.process import process_batch
 from jejak.model import LeafTask, TaskResult
 from jejak.walk.limits import Limits
@@ -31,8 +32,8 @@ class InlineRunner:
 
     parallelism = 1
 
-    def __init__(self, limits: Limits, pdq_min_side: int) -> None:
-        self.args = (limits, pdq_min_side)
+    def __init__(self, limits: Limits, options: HashOptions) -> None:
+        self.args = (limits, options)
 
     def submit(self, batch: list[LeafTask]) -> Any:
         f: cf.Future[list[TaskResult]] = cf.Future()
@@ -50,9 +51,9 @@ class InlineRunner:
 class PoolRunner:
     """A pool of worker processes on this machine (fork: workers start in milliseconds)."""
 
-    def __init__(self, workers: int, limits: Limits, pdq_min_side: int) -> None:
+    def __init__(self, workers: int, limits: Limits, options: HashOptions) -> None:
         self.parallelism = workers
-        self.args = (limits, pdq_min_side)
+        self.args = (limits, options)
         self.pool = cf.ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("fork")
         )
@@ -72,12 +73,12 @@ class PoolRunner:
 class DaskRunner:
     """Batches as Dask tasks on a distributed cluster; ``local`` starts a LocalCluster here."""
 
-    def __init__(self, address: str, limits: Limits, pdq_min_side: int, local_workers: int = 2) -> None:
+    def __init__(self, address: str, limits: Limits, options: HashOptions, local_workers: int = 2) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:
             raise MissingDependency("distributed", "dask") from exc
-        self.args = (limits, pdq_min_side)
+        self.args = (limits, options)
         self.cluster: Any = None
         try:
             if address == "local":
@@ -108,9 +109,9 @@ class DaskRunner:
             self.cluster.close()
 
 
-def make_runner(workers: int, cluster: str | None, limits: Limits, pdq_min_side: int) -> Runner:
+def make_runner(workers: int, cluster: str | None, limits: Limits, options: HashOptions) -> Runner:
     if cluster:
-        return DaskRunner(cluster, limits, pdq_min_side, local_workers=max(workers, 1))
+        return DaskRunner(cluster, limits, options, local_workers=max(workers, 1))
     if workers <= 0:
-        return InlineRunner(limits, pdq_min_side)
-    return PoolRunner(workers, limits, pdq_min_side)
+        return InlineRunner(limits, options)
+    return PoolRunner(workers, limits, options)

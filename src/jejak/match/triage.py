@@ -13,6 +13,16 @@ from jejak.index import PdqIndex, pdq_hex_to_codes
 from jejak.model.lists import Category
 
 STATUS_ORDER = {"new": 0, "known": 1, "known_good": 2}
+EXACT_ALGORITHMS = frozenset({"md5", "sha1", "sha256"})
+
+
+def stage_of(algorithm: str) -> str:
+    """Which matching stage a hit comes from: exact digests, PDQ, or the robust (local-feature) stage."""
+    if algorithm in EXACT_ALGORITHMS:
+        return "exact"
+    return "pdq" if algorithm == "pdq" else "robust"
+
+
 FLAG_NAMES = ("victim_identified", "offender_identified", "distributed", "baseline")
 
 
@@ -124,9 +134,11 @@ def triage_records(
                     {
                         "list": h["list"],
                         "known_good": h["known_good"],
+                        "stage": stage_of(h["algorithm"]),
                         "algorithm": h["algorithm"],
-                        "distance": h["distance"],
+                        "distance": None if stage_of(h["algorithm"]) == "robust" else h["distance"],
                         "variant": h["variant"],
+                        "evidence": h["evidence"],
                         "entry": {
                             "id": h["entry_id"],
                             "external_id": h["external_id"],

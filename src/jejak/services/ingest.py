@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from jejak.config import Settings
+from jejak.hashing.registry import HashOptions
 from jejak.ingest.job import IngestJob, Progress
 from jejak.ingest.process import process_batch
 from jejak.ingest.walker import check_sources, walk_source
@@ -69,13 +70,14 @@ def hash_files(
     no store."""
     check_sources(paths)
     limits = Limits.from_settings(settings)
+    options = HashOptions.from_settings(settings)
     loose: list[WarningRecord] = []
     for src in paths:
         queue = collections.deque(walk_source(src, loose.append))
         yield from ((None, w) for w in loose)
         loose.clear()
         while queue:
-            for res in process_batch([queue.popleft()], limits, settings.pdq_min_side):
+            for res in process_batch([queue.popleft()], limits, options):
                 yield from ((rec, None) for rec in res.records)
                 yield from ((None, w) for w in res.warnings)
                 queue.extend(res.children)  # the files of a disk image

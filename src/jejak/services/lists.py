@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import hashlib
 import multiprocessing
@@ -14,11 +15,12 @@ from typing import Any, BinaryIO
 
 from jejak.config import Settings
 from jejak.errors import ConfigError, NotFound, StoreError
+from jejak.hashing.robust import RobustDescriptor
 from jejak.lists import read_list, write_list
 from jejak.model import HashValue
 from jejak.model.lists import SCHEMES, Category, ListEntry, ListHeader
 from jejak.services.ingest import hash_files
-from jejak.store.lists import ListRow, VersionRow, entry_row, rows_of
+from jejak.store.lists import ListRow, VersionRow, entry_row
 from jejak.store.sql import Store
 
 EXPORT_FORMATS = ("vics", "csv", "pdq", "icse", "md5sum", "hashdeep")
@@ -237,6 +239,14 @@ def build_list(
     cat = Category.parse(scheme, category) if scheme and category is not None else None
     by = by or whoami()
     row = _list_for(store, name, known_good, scheme, None, None, by)
+    descriptors: dict[str, dict[str, bytes]] = {}  # entry key digest -> robust descriptors
+
+    def rows() -> Iterator[tuple[Any, ...] | None]:
+        for entry in entries():
+            out = entry_row(entry)
+            if out is not None and entry.descriptors:
+                descriptors[out[0]] = entry.descriptors
+            yield out
 
     def entries() -> Iterator[ListEntry]:
         for rec, warning in hash_files(settings, paths):
@@ -261,11 +271,12 @@ def build_list(
                 media_type=rec.kind.value if rec.kind else None,
                 name=rec.pathspec.readable(),
                 size=rec.size,
+                descriptors={alg: reference_form(blob) for alg, blob in rec.descriptors.items()},
             )
 
     version = store.lists.import_version(
         row.id,
-        rows_of(entries()),
+        rows(),
         source=" ".join(os.path.abspath(p) for p in paths),
         source_sha256=None,
         fmt="build",
@@ -274,7 +285,15 @@ def build_list(
         now=_now(),
         full=False,
     )
+    store.lists.set_entry_descriptors(row.id, descriptors)
     return _version_report(row, version)
+
+
+def reference_form(blob: bytes) -> bytes:
+    """A seized image's robust descriptor as a list entry keeps it: without the mirrored descriptors
+    (the query side carries those), half the bytes."""
+    desc = RobustDescriptor.from_bytes(blob)
+    return dataclasses.replace(desc, mirror_desc=None).to_bytes()
 
 
 def list_rows(store: Store) -> list[dict[str, Any]]:

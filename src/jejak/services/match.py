@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,12 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from jejak.config import Settings
+from jejak.errors import StoreError
+from jejak.hashing.robust import NAME as ROBUST_NAME
+from jejak.hashing.robust import RobustDescriptor
+from jejak.index.robust import RobustIndex
 from jejak.match.pdq import ListIndex, PdqQuery, best_pdq_hits
+from jejak.match.robust import RobustHit, RobustMatcher
 from jejak.model.lists import Hit
 from jejak.store.sql import Store
 
@@ -53,12 +60,75 @@ def ensure_index(store: Store, settings: Settings) -> tuple[ListIndex, str]:
     return idx, action
 
 
+def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | None, str]:
+    """The robust-stage matcher over every list entry built from media, or None when there are none.
+    Its index is persisted beside the PDQ index with the same rules (grows, checkpointed, rebuilt when
+    missing or unreadable); the reference descriptors are read from the store."""
+    n, top = store.lists.descriptor_count(ROBUST_NAME)
+    if n == 0:
+        return None, "none"
+    folder = index_folder(settings)
+    path, stamp = folder / "robust.npz", folder / "robust.json"
+    index: RobustIndex | None = None
+    action = "loaded"
+    try:
+        checkpoint = int(json.loads(stamp.read_text())["checkpoint"])
+        index = RobustIndex.load(path)
+    except (OSError, ValueError, KeyError, StoreError):
+        index, checkpoint = None, 0
+    if index is not None and (top < checkpoint or len(index) > 2 * n + 1000):
+        index, checkpoint = None, 0
+    refs: dict[int, RobustDescriptor] = {}
+    for entry_id, blob in store.lists.entry_descriptors(ROBUST_NAME):
+        try:
+            refs[entry_id] = RobustDescriptor.from_bytes(blob)
+        except ValueError:
+            continue  # another descriptor version: rebuild the list from its media to use it
+    if index is None:
+        index = RobustIndex.build(sorted(refs.items()))
+        action = "built"
+    elif top > checkpoint:
+        index.add(sorted((i, d) for i, d in refs.items() if i > checkpoint))
+        action = "extended"
+    if action != "loaded":
+        folder.mkdir(parents=True, exist_ok=True)
+        index.save(path)
+        stamp.write_text(json.dumps({"checkpoint": top, "references": len(index)}) + "\n")
+    return RobustMatcher(index, refs.get, shortlist=settings.robust_shortlist), action
+
+
+def robust_hits(
+    store: Store, settings: Settings, case_id: int, matcher: RobustMatcher, skip: set[tuple[int, int]]
+) -> tuple[list[Hit], int]:
+    """Robust-stage hits of the case's described contents (pairs in ``skip`` are already hit), and the
+    number of contents searched."""
+    found: list[tuple[int, int, RobustHit]] = []
+    searched = 0
+    for content_id, blob in store.matches.case_descriptors(case_id, ROBUST_NAME):
+        try:
+            desc = RobustDescriptor.from_bytes(blob)
+        except ValueError:
+            continue
+        searched += 1
+        for hit in matcher.search(desc, settings.robust_min_score):
+            if (content_id, hit.ref_id) not in skip:
+                found.append((content_id, hit.ref_id, hit))
+    owner = store.lists.active_entry_lists([entry for _c, entry, _h in found])
+    hits = []
+    for content_id, entry, hit in found:
+        lid = owner.get(entry)
+        if lid is not None:
+            evidence = asdict(hit.evidence)
+            hits.append(Hit(content_id, entry, lid, ROBUST_NAME, 0, None, evidence))
+    return hits, searched
+
+
 def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
     """Recompute the hits of the case's contents against every active list entry."""
     row = store.get_case(case)
     lists = {lst.id: lst for lst in store.lists.all()}
     hits = store.matches.exact_hits(row.id) if lists else []
-    report: dict[str, Any] = {"case": case, "lists": len(lists), "index": None}
+    report: dict[str, Any] = {"case": case, "lists": len(lists), "index": None, "robust": None}
     pdq_hits: list[Hit] = []
     gated = 0
     if lists:
@@ -85,12 +155,20 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
                 lid = owner.get(entry)
                 if lid is not None and dist <= thresholds[lid] and (content_id, entry) not in exact:
                     pdq_hits.append(Hit(content_id, entry, lid, "pdq", dist, variant))
-    all_hits = hits + pdq_hits
+    robust: list[Hit] = []
+    if lists and settings.robust_enabled:
+        matcher, action = ensure_robust(store, settings)
+        if matcher is not None:
+            skip = {(h.content_id, h.entry_id) for h in hits + pdq_hits}
+            robust, searched = robust_hits(store, settings, row.id, matcher, skip)
+            report["robust"] = {"action": action, "references": len(matcher), "searched": searched}
+    all_hits = hits + pdq_hits + robust
     store.matches.replace_hits(row.id, all_hits, _now())
     report.update(
         exact_hits=len(hits),
         pdq_hits=len(pdq_hits),
         dihedral_hits=sum(1 for h in pdq_hits if h.variant),
+        robust_hits=len(robust),
         below_quality=gated,
         contents_hit=len({h.content_id for h in all_hits}),
     )

@@ -7,6 +7,9 @@ describe them, and a laptop exhibit holding exact and edited copies of some of t
   byte-identical, others recompressed, resized, mirrored, rotated 90 and 180 degrees (the originals are not
   there, so these match by PDQ only), plus pictures no list knows (distractors: new material) and two
   "operating system" files that a known-good list describes;
+- ``root/reference/``: the reference pictures themselves, and ``root/seizure/tablet/``: copies edited the
+  ways PDQ loses (crop, small rotation, padding, screenshot, mirror plus crop) among new pictures, for the
+  robust stage (a list built from ``reference/`` with ``jejak lists build``);
 - ``root/lists/``: a Project VIC VICS 2.0 hash set in two releases (the second removes one entry, changes
   a category and adds one), an ICSE CSV export that disagrees with VICS on one picture's category, a
   PDQ-only list, and an NSRL RDS v3 SQLite file of known-good files.
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageOps
 
 from jejak.hashing.pdq import luma_of, pdq_from_luma
 from jejak.lists import write_list
@@ -63,6 +66,17 @@ COPIES: tuple[tuple[int, str, str], ...] = (
 N_REFERENCES = 8  # reference 7 is listed but not on the laptop
 N_DISTRACTORS = 10
 
+# What a tablet holds: copies edited the ways PDQ cannot follow (crop, small rotation, padding, screenshot,
+# mirror plus crop). Only the robust stage finds them, against a list built from the reference pictures.
+HARD_COPIES: tuple[tuple[int, str, str], ...] = (
+    (0, "crop10", "Pictures/edit_0001.jpg"),
+    (1, "rotate7", "Pictures/edit_0002.jpg"),
+    (2, "pad20white", "Pictures/edit_0003.jpg"),
+    (3, "screenshot", "Screenshots/Screenshot_20260102.png"),
+    (4, "mirror_crop5", "Pictures/edit_0005.jpg"),
+)
+N_TABLET_DISTRACTORS = 6
+
 
 def _picture(seed: int, i: int) -> Image.Image:
     return procedural_image(seed * 7919 + i, 1024, 768, REFERENCE_STYLES[i % len(REFERENCE_STYLES)])
@@ -82,6 +96,26 @@ def _edit(img: Image.Image, original: bytes, edit: str) -> bytes:
         return jpeg_bytes(decoded.transpose(Image.Transpose.ROTATE_90), quality=85)
     if edit == "rotate180":
         return png_bytes(decoded.transpose(Image.Transpose.ROTATE_180))
+    w, h = decoded.size
+    if edit == "crop10":
+        return jpeg_bytes(decoded.crop((w // 10, h // 10, w - w // 10, h - h // 10)), quality=85)
+    if edit == "rotate7":
+        return jpeg_bytes(decoded.rotate(7, resample=Image.Resampling.BILINEAR, expand=True), quality=85)
+    if edit == "pad20white":
+        return jpeg_bytes(ImageOps.expand(decoded, border=w // 5, fill=(255, 255, 255)), quality=85)
+    if edit == "screenshot":
+        canvas = Image.new("RGB", (1080, 2340), (18, 18, 18))
+        shown = decoded.resize((1080, 1080 * h // w), Image.Resampling.BILINEAR)
+        canvas.paste(shown, (0, (2340 - shown.height) // 2))
+        bars = ImageDraw.Draw(canvas)
+        bars.rectangle((0, 0, 1080, 90), fill=(40, 40, 40))
+        bars.text((40, 30), "12:00", fill=(230, 230, 230))
+        bars.rectangle((0, 2200, 1080, 2340), fill=(40, 40, 40))
+        bars.ellipse((500, 2230, 580, 2310), outline=(200, 200, 200), width=4)
+        return png_bytes(canvas)
+    if edit == "mirror_crop5":
+        mirrored = decoded.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        return jpeg_bytes(mirrored.crop((w // 20, h // 20, w - w // 20, h - h // 20)), quality=80)
     raise ValueError(f"unknown edit {edit!r}")
 
 
@@ -119,7 +153,46 @@ def build_known_material(root: Path, seed: int = 2026) -> dict[str, Any]:
     lists = root / "lists"
     lists.mkdir(parents=True, exist_ok=True)
     originals = [jpeg_bytes(_picture(seed, i), quality=90) for i in range(N_REFERENCES)]
-    manifest: dict[str, Any] = {"copies": [], "distractors": [], "known_good": [], "lists": {}}
+    manifest: dict[str, Any] = {
+        "copies": [],
+        "distractors": [],
+        "known_good": [],
+        "lists": {},
+        "references": [],
+        "hard_copies": [],
+        "tablet_distractors": [],
+    }
+
+    # The unit's reference pictures themselves (what `jejak lists build` describes for the robust stage).
+    reference = root / "reference"
+    reference.mkdir(parents=True, exist_ok=True)
+    for i, data in enumerate(originals):
+        (reference / f"ref-{i:02d}.jpg").write_bytes(data)
+        manifest["references"].append(
+            {"reference": i, "path": f"reference/ref-{i:02d}.jpg", "sha256": hashlib.sha256(data).hexdigest()}
+        )
+    tablet = root / "seizure" / "tablet"
+    for ref, edit, rel in HARD_COPIES:
+        data = _edit(_picture(seed, ref), originals[ref], edit)
+        (tablet / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tablet / rel).write_bytes(data)
+        manifest["hard_copies"].append(
+            {
+                "reference": ref,
+                "edit": edit,
+                "path": f"tablet/{rel}",
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
+    for n in range(N_TABLET_DISTRACTORS):
+        img = procedural_image(seed * 15_485_863 + n, 900, 700, DISTRACTOR_STYLES[n % len(DISTRACTOR_STYLES)])
+        data = jpeg_bytes(img, quality=85)
+        rel = f"Pictures/IMG_{n:04d}.jpg"
+        (tablet / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tablet / rel).write_bytes(data)
+        manifest["tablet_distractors"].append(
+            {"path": f"tablet/{rel}", "sha256": hashlib.sha256(data).hexdigest()}
+        )
 
     for ref, edit, rel in COPIES:
         data = _edit(_picture(seed, ref), originals[ref], edit)

@@ -1,0 +1,308 @@
+"""Robust image descriptors: ORB keypoints of the border-trimmed picture, for finding edited copies.
+
+PDQ survives re-encoding, resizing and mild filtering, and its eight dihedral variants cover flips and
+quarter turns; it does not survive crops, small rotations, padding or screenshots, which move content
+relative to the frame. This stage describes an image by local features instead, so that a geometric
+verification (``jejak.match.robust``) can find the reference inside the edited copy.
+
+``describe`` does, per image (decode excluded):
+
+1. **Grey and work size.** Luma via Pillow, then ``cv2.resize`` (area) so the longer side is at most
+   ``MAX_SIDE`` (512) pixels.
+2. **Trim.** Rows and columns are peeled off each side while they look like fill: most pixels within a few
+   grey levels of the line's median (black, white or solid padding, phone UI bars with a few icons), or
+   almost no gradient (a blurred copy used as fill). At most ``MAX_TRIM`` of each side is trimmed. The box
+   is then cut from the full-resolution luma and resized again, so a picture shrunk into a larger canvas
+   keeps its resolution. Trimming is only an aid (features ignore padding anyway); the matcher never
+   needs the boxes of query and reference to agree.
+3. **Features.** ``cv2.ORB`` (FAST corners, Harris ranking, an 8-level 1.2x pyramid, rotated BRIEF), with
+   a low FAST threshold so flat pictures still get corners. ``features`` of them are kept (``REF_FEATURES``
+   = 256 for references, ``QUERY_FEATURES`` = 512 for queries), chosen round-robin over a 4x4 grid so a
+   10 % crop of a corner never removes most of them.
+4. **Mirror.** ORB is not mirror invariant. With ``mirror=True`` (queries), the same keypoints are also
+   described in the horizontally flipped picture (``ORB.compute`` only: ~1 ms), so one query finds
+   mirrored copies without storing anything extra per reference.
+
+The binary form (``to_bytes``) is versioned: a 40-byte header (magic ``JRB1``, version, flags, sizes, trim
+box), then per feature x and y in 1/16 pixel (uint16), angle (uint8, 360/256 degree steps), octave (uint8)
+and the 32-byte descriptor, then the mirror descriptors if present: 38 bytes per feature, so a reference
+of 256 features takes 9.8 KB. Coordinates are quantised when described, so a round trip is exact.
+Measured on one core (2-core machine, procedural 600-1600 px inputs, decode excluded): 9.3 ms per
+reference, 11.7 ms per query (512 features + mirror), against 8.1 ms for PDQ's eight variants; 5.6 KB per
+stored reference on average (9.8 KB at most).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from jejak.hashing.image import to_rgb
+
+NAME = "orb"
+"""The algorithm name stored beside descriptors."""
+VERSION = 1
+"""Bumped whenever describe's output changes (new settings or format): stored descriptors of another
+version must be recomputed before they can be compared."""
+
+MAX_SIDE = 512
+"""Longer side, in pixels, of the work image features are detected in (setting ``robust_max_side``)."""
+REF_FEATURES = 256
+"""Features kept per reference (setting ``robust_ref_features``): 38 bytes each when stored."""
+QUERY_FEATURES = 512
+"""Features kept per query (setting ``robust_query_features``): queries are not stored, more is cheap."""
+MAX_TRIM = 0.4
+"""At most this fraction of each side is trimmed as border."""
+FAST_THRESHOLD = 8
+"""ORB's FAST threshold: low, so that smooth pictures still yield corners."""
+
+_MAGIC = b"JRB1"
+_HEADER = struct.Struct("<4sHHIIffffHHI")  # magic, version, flags, width, height, box, work w/h, n
+_FLAG_MIRROR = 1
+_XY_STEP = 16.0  # coordinates are stored in 1/16 pixel
+_ANGLE_STEP = 360.0 / 256.0
+_GRID = 4
+_MIN_SIDE = 24
+
+
+@dataclass(frozen=True, eq=False)
+class RobustDescriptor:
+    """The ORB features of one picture, in the coordinates of its trimmed work image."""
+
+    NAME: ClassVar[str] = NAME
+    VERSION: ClassVar[int] = VERSION
+
+    width: int
+    """Original picture width, pixels."""
+    height: int
+    box: tuple[float, float, float, float]
+    """The trimmed content box (x0, y0, x1, y1) in original pixels."""
+    work_size: tuple[int, int]
+    """(width, height) of the work image: the box resized so its longer side is at most MAX_SIDE."""
+    xy: NDArray[np.float32]
+    """(n, 2) keypoint positions in work-image pixels."""
+    angle: NDArray[np.float32]
+    """(n,) keypoint orientations, degrees in [0, 360)."""
+    octave: NDArray[np.uint8]
+    """(n,) pyramid level each keypoint was found at (patch size 31 * 1.2**octave)."""
+    desc: NDArray[np.uint8]
+    """(n, 32) rotated-BRIEF descriptors."""
+    mirror_desc: NDArray[np.uint8] | None = None
+    """(n, 32) descriptors of the same keypoints in the horizontally mirrored picture, or None."""
+
+    def __len__(self) -> int:
+        return len(self.desc)
+
+    @property
+    def scale(self) -> float:
+        """Work pixels per original pixel."""
+        bw = self.box[2] - self.box[0]
+        return self.work_size[0] / bw if bw > 0 else 1.0
+
+    def mirrored_xy(self) -> NDArray[np.float32]:
+        """Keypoint positions in the horizontally flipped work image (where ``mirror_desc`` was computed)."""
+        out = self.xy.copy()
+        out[:, 0] = np.float32(self.work_size[0] - 1) - out[:, 0]
+        return out
+
+    def to_bytes(self) -> bytes:
+        n = len(self.desc)
+        flags = _FLAG_MIRROR if self.mirror_desc is not None else 0
+        head = _HEADER.pack(_MAGIC, VERSION, flags, self.width, self.height, *self.box, *self.work_size, n)
+        parts = [
+            head,
+            np.rint(self.xy * _XY_STEP).astype("<u2").tobytes(),
+            np.rint(self.angle / _ANGLE_STEP).astype(np.int64).__mod__(256).astype(np.uint8).tobytes(),
+            self.octave.astype(np.uint8).tobytes(),
+            np.ascontiguousarray(self.desc, dtype=np.uint8).tobytes(),
+        ]
+        if self.mirror_desc is not None:
+            parts.append(np.ascontiguousarray(self.mirror_desc, dtype=np.uint8).tobytes())
+        return b"".join(parts)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RobustDescriptor:
+        """Parse ``to_bytes`` output; ValueError for anything else (another version included)."""
+        if len(data) < _HEADER.size:
+            raise ValueError("robust descriptor: truncated header")
+        magic, version, flags, width, height, x0, y0, x1, y1, ww, wh, n = _HEADER.unpack_from(data)
+        if magic != _MAGIC:
+            raise ValueError("not a robust (ORB) descriptor: bad magic")
+        if version != VERSION:
+            raise ValueError(
+                f"robust descriptor of version {version}; this jejak reads {VERSION}: re-describe"
+            )
+        if flags & ~_FLAG_MIRROR:
+            raise ValueError(f"robust descriptor: unknown flags {flags:#x}")
+        mirror = bool(flags & _FLAG_MIRROR)
+        expected = _HEADER.size + n * (38 + (32 if mirror else 0))
+        if len(data) != expected:
+            raise ValueError(f"robust descriptor: {len(data)} bytes, expected {expected} for {n} features")
+        pos = _HEADER.size
+        xy = np.frombuffer(data, "<u2", 2 * n, pos).reshape(n, 2).astype(np.float32) / np.float32(_XY_STEP)
+        pos += 4 * n
+        angle = np.frombuffer(data, np.uint8, n, pos).astype(np.float32) * np.float32(_ANGLE_STEP)
+        pos += n
+        octave = np.frombuffer(data, np.uint8, n, pos).copy()
+        pos += n
+        desc = np.frombuffer(data, np.uint8, 32 * n, pos).reshape(n, 32).copy()
+        pos += 32 * n
+        mdesc = np.frombuffer(data, np.uint8, 32 * n, pos).reshape(n, 32).copy() if mirror else None
+        return cls(width, height, (x0, y0, x1, y1), (ww, wh), xy, angle, octave, desc, mdesc)
+
+
+def _grey(img: Image.Image) -> NDArray[np.uint8]:
+    if img.mode not in ("L", "RGB"):
+        img = to_rgb(img)
+    grey: NDArray[np.uint8] = np.asarray(img.convert("L") if img.mode != "L" else img)
+    return grey
+
+
+def _resize(grey: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]:
+    h, w = grey.shape
+    s = max_side / max(h, w)
+    if s >= 1.0:
+        return np.ascontiguousarray(grey)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _fill_lines(g: NDArray[np.float32]) -> NDArray[np.bool_]:
+    """Per row of ``g``: does it look like padding (near-uniform, or smooth like a blurred fill)?"""
+    med = np.median(g, axis=1, keepdims=True)
+    near = (np.abs(g - med) <= 6).mean(axis=1)
+    dx = np.abs(np.diff(g, axis=1)).mean(axis=1)
+    dy = np.zeros(len(g), np.float32)
+    if len(g) > 1:
+        d = np.abs(np.diff(g, axis=0)).mean(axis=1)
+        dy[:-1] = d
+        dy[1:] = np.maximum(dy[1:], d)
+    fill: NDArray[np.bool_] = (near >= 0.75) | ((dx < 0.6) & (dy < 0.6))
+    return fill
+
+
+def _run(flags: NDArray[np.bool_], limit: int) -> int:
+    """Length of the leading run of True in ``flags``, at most ``limit``."""
+    bad = np.flatnonzero(~flags[:limit])
+    return int(bad[0]) if len(bad) else limit
+
+
+def _side(g: NDArray[np.float32], limit: int) -> int:
+    """Fill lines at the start of ``g`` (rows): the longest prefix of fill-like lines that ends at a clear
+    step (the edge of a pasted picture), so smooth skies and gradients of the picture itself are kept."""
+    f = _run(_fill_lines(g[: limit + 1]), limit)
+    if f == 0 or f >= len(g):
+        return 0
+    steps = np.abs(np.diff(g[: f + 1], axis=0)).mean(axis=1)  # steps[p - 1]: between lines p - 1 and p
+    ends = np.flatnonzero(steps >= 4.0)
+    return int(ends[-1]) + 1 if len(ends) else 0
+
+
+def trim_box(grey: NDArray[np.uint8]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of ``grey`` without its fill borders (see the module doc)."""
+    h, w = grey.shape
+    g = grey.astype(np.float32)
+    lh, lw = int(h * MAX_TRIM), int(w * MAX_TRIM)
+    top, bottom = _side(g, lh), _side(g[::-1], lh)
+    left, right = _side(g.T, lw), _side(g.T[::-1], lw)
+    return left, top, w - right, h - bottom
+
+
+def _select(kps: Sequence[cv2.KeyPoint], w: int, h: int, n: int) -> list[int]:
+    """Indices of up to ``n`` keypoints, strongest first within each cell of a 4x4 grid, round-robin."""
+    if len(kps) <= n:
+        return list(range(len(kps)))
+    resp = np.array([k.response for k in kps], np.float32)
+    pts = np.array([k.pt for k in kps], np.float32)
+    cx = np.minimum((pts[:, 0] * _GRID / w).astype(np.int64), _GRID - 1)
+    cy = np.minimum((pts[:, 1] * _GRID / h).astype(np.int64), _GRID - 1)
+    cell = cy * _GRID + cx
+    order = np.lexsort((-resp, cell))  # by cell, strongest first
+    sorted_cell = cell[order]
+    first = np.searchsorted(sorted_cell, sorted_cell, side="left")
+    rank = np.arange(len(order)) - first  # rank inside its cell
+    pick = np.lexsort((-resp[order], rank))[:n]
+    return [int(i) for i in order[pick]]
+
+
+_ORB_CACHE: dict[int, cv2.ORB] = {}
+
+
+def _orb(n: int) -> cv2.ORB:
+    orb = _ORB_CACHE.get(n)
+    if orb is None:
+        orb = cv2.ORB_create(  # type: ignore[attr-defined]  # absent from OpenCV's stubs
+            nfeatures=n, fastThreshold=FAST_THRESHOLD, edgeThreshold=19, patchSize=31
+        )
+        _ORB_CACHE[n] = orb
+    return orb
+
+
+def describe(
+    img: Image.Image, features: int = REF_FEATURES, mirror: bool = False, max_side: int = MAX_SIDE
+) -> RobustDescriptor:
+    """The robust descriptor of ``img``: references with the defaults, queries with
+    ``features=QUERY_FEATURES, mirror=True`` (see ``describe_query``)."""
+    full = _grey(img)
+    height, width = full.shape
+    work = _resize(full, max_side)
+    x0, y0, x1, y1 = trim_box(work)
+    if (x1 - x0) < _MIN_SIDE or (y1 - y0) < _MIN_SIDE:
+        x0, y0, x1, y1 = 0, 0, work.shape[1], work.shape[0]
+    s = work.shape[1] / width
+    box = (x0 / s, y0 / s, x1 / s, y1 / s)
+    if (x0, y0, x1, y1) != (0, 0, work.shape[1], work.shape[0]):
+        bx0, by0 = int(box[0]), int(box[1])
+        bx1, by1 = max(bx0 + 1, round(box[2])), max(by0 + 1, round(box[3]))
+        box = (float(bx0), float(by0), float(bx1), float(by1))
+        work = _resize(full[by0:by1, bx0:bx1], max_side)
+    wh, ww = work.shape
+    empty: NDArray[np.uint8] = np.empty((0, 32), np.uint8)
+    xy: NDArray[np.float32] = np.empty((0, 2), np.float32)
+    angle: NDArray[np.float32] = np.empty(0, np.float32)
+    octave: NDArray[np.uint8] = np.empty(0, np.uint8)
+    desc = empty
+    mdesc: NDArray[np.uint8] | None = empty if mirror else None
+    if min(ww, wh) >= _MIN_SIDE:
+        orb = _orb(features * 2)
+        kps = orb.detect(work, None)
+        keep = [kps[i] for i in _select(kps, ww, wh, features)]
+        kps2, d = orb.compute(work, keep)
+        if d is not None and len(kps2):
+            xy = (np.round(np.array([k.pt for k in kps2]) * _XY_STEP) / _XY_STEP).astype(np.float32)
+            steps = np.round(np.array([k.angle for k in kps2]) / _ANGLE_STEP) % 256
+            angle = (steps * _ANGLE_STEP).astype(np.float32)
+            octave = np.array([k.octave for k in kps2], np.uint8)
+            desc = np.asarray(d, np.uint8)
+            if mirror:
+                flipped = cv2.flip(work, 1)
+                mk = [
+                    cv2.KeyPoint(
+                        float(ww - 1 - x), float(y), k.size, (180.0 - k.angle) % 360.0, k.response, k.octave
+                    )
+                    for k, (x, y) in zip(kps2, xy, strict=True)
+                ]
+                mk2, md = orb.compute(flipped, mk)
+                # compute drops keypoints too near the border; keep the sets aligned by position
+                mdesc = np.zeros_like(desc)
+                if md is not None and len(mk2):
+                    lookup = {
+                        (round(k.pt[0] * 4), round(k.pt[1] * 4), k.octave): i for i, k in enumerate(mk2)
+                    }
+                    for i, k in enumerate(mk):
+                        j = lookup.get((round(k.pt[0] * 4), round(k.pt[1] * 4), k.octave))
+                        if j is not None:
+                            mdesc[i] = md[j]
+    return RobustDescriptor(width, height, box, (ww, wh), xy, angle, octave, desc, mdesc)
+
+
+def describe_query(img: Image.Image, max_side: int = MAX_SIDE) -> RobustDescriptor:
+    """A query's descriptor: more features, and the mirrored descriptors for flipped copies."""
+    return describe(img, features=QUERY_FEATURES, mirror=True, max_side=max_side)

@@ -1,0 +1,254 @@
+"""The candidate index of the robust stage: a visual vocabulary and an inverted file with tf-idf votes.
+
+* **Vocabulary.** ``BRANCH`` x ``BRANCH`` (128 x 128 = 16,384) binary words in a two-level tree, trained by
+  ``benchmarks/train_vocabulary.py`` (k-majority on ORB descriptors of benign procedural scenes and
+  scikit-image sample photos) and shipped as ``jejak/data/orb_vocabulary.npy`` (16,512 x 32 bytes,
+  528 KB). A descriptor's word is its nearest leaf under its nearest top-level centre (Hamming, numpy
+  ``bitwise_count`` on 64-bit lanes): 128 + 128 comparisons per descriptor.
+* **Inverted file.** One CSR table: ``offsets`` over the words and ``postings`` (int32 row numbers) sorted
+  by word, one posting per distinct (word, reference): 4 bytes per reference feature, plus 12 bytes per
+  reference (its id and tf-idf norm). ``build`` sorts once; ``add`` appends to a pending tail that the next
+  query merges in with one stable sort (bulk adds are cheap; interleaving single adds and queries re-sorts).
+* **Votes.** The query's distinct words (plain and mirrored descriptors together, so one lookup covers
+  flipped copies) gather their postings; each shared word adds ``idf**2`` to the reference, and the sum
+  is divided by the reference's norm (cosine of tf-idf vectors, binary term frequencies). Words held by
+  more than ``STOP_FRACTION`` of the references are skipped. The top ``k`` are returned with their votes.
+
+Persistence: one ``.npz`` (``np.load(allow_pickle=False)``) with a JSON header naming the format, its
+version and the vocabulary's SHA-256, so an index built with another vocabulary is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jejak.errors import StoreError
+from jejak.hashing.robust import RobustDescriptor
+
+BRANCH = 128
+"""Branching of the two-level vocabulary tree: BRANCH**2 words."""
+WORDS = BRANCH * BRANCH
+VOCAB_PATH = Path(__file__).resolve().parent.parent / "data" / "orb_vocabulary.npy"
+STOP_FRACTION = 0.05
+"""Words present in more than this fraction of the references carry no vote."""
+FORMAT = "jejak.robust-index"
+VERSION = 1
+
+
+class Vocabulary:
+    """The two-level binary vocabulary (see the module doc)."""
+
+    def __init__(self, centres: NDArray[np.uint8]) -> None:
+        if centres.dtype != np.uint8 or centres.shape != (BRANCH + WORDS, 32):
+            raise ValueError(f"vocabulary must be uint8 of shape {(BRANCH + WORDS, 32)}, got {centres.shape}")
+        self.sha256 = hashlib.sha256(centres.tobytes()).hexdigest()
+        self._top = centres[:BRANCH].copy().view(np.uint64)  # (B, 4)
+        self._leaves = centres[BRANCH:].copy().view(np.uint64).reshape(BRANCH, BRANCH, 4)
+
+    def words(self, desc: NDArray[np.uint8]) -> NDArray[np.int64]:
+        """The word (0..WORDS-1) of each row of ``desc`` (n, 32)."""
+        if len(desc) == 0:
+            return np.empty(0, np.int64)
+        d = np.ascontiguousarray(desc, dtype=np.uint8).view(np.uint64)  # (n, 4)
+        top = np.bitwise_count(d[:, None, :] ^ self._top[None, :, :]).sum(axis=2, dtype=np.int32)
+        first = top.argmin(axis=1)
+        leaf = np.bitwise_count(d[:, None, :] ^ self._leaves[first]).sum(axis=2, dtype=np.int32)
+        out: NDArray[np.int64] = first.astype(np.int64) * BRANCH + leaf.argmin(axis=1)
+        return out
+
+
+@cache
+def default_vocabulary() -> Vocabulary:
+    try:
+        centres = np.load(VOCAB_PATH, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot read the robust vocabulary {VOCAB_PATH}: {exc}") from exc
+    return Vocabulary(centres)
+
+
+def _distinct_words(vocab: Vocabulary, desc: RobustDescriptor) -> NDArray[np.int64]:
+    words = vocab.words(desc.desc)
+    if desc.mirror_desc is not None:
+        words = np.concatenate([words, vocab.words(desc.mirror_desc)])
+    return np.unique(words)
+
+
+class RobustIndex:
+    """Shortlists reference ids for a query descriptor; see the module doc."""
+
+    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+        self.vocab = vocabulary or default_vocabulary()
+        self.meta: dict[str, Any] = {}
+        self._ids: NDArray[np.int64] = np.empty(0, np.int64)
+        self._offsets: NDArray[np.int64] = np.zeros(WORDS + 1, np.int64)
+        self._postings: NDArray[np.int32] = np.empty(0, np.int32)
+        self._tail_ids: list[int] = []
+        self._tail_words: list[NDArray[np.int64]] = []
+        self._weights: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None  # idf, 1 / norm
+
+    @classmethod
+    def build(
+        cls, items: Sequence[tuple[int, RobustDescriptor]], vocabulary: Vocabulary | None = None
+    ) -> RobustIndex:
+        idx = cls(vocabulary)
+        idx.add(items)
+        idx._merge()
+        return idx
+
+    def add(self, items: Iterable[tuple[int, RobustDescriptor]]) -> None:
+        """Index more references (their ``desc`` only; mirrored descriptors of references are ignored)."""
+        for ref_id, desc in items:
+            self._tail_ids.append(int(ref_id))
+            self._tail_words.append(np.unique(self.vocab.words(desc.desc)))
+        self._weights = None
+
+    def __len__(self) -> int:
+        return len(self._ids) + len(self._tail_ids)
+
+    @property
+    def nbytes(self) -> int:
+        return self._ids.nbytes + self._offsets.nbytes + self._postings.nbytes + 4 * len(self._ids)
+
+    def _merge(self) -> None:
+        if not self._tail_ids:
+            return
+        n0 = len(self._ids)
+        rows = np.repeat(
+            np.arange(n0, n0 + len(self._tail_ids), dtype=np.int32), [len(w) for w in self._tail_words]
+        )
+        words = np.concatenate(self._tail_words) if self._tail_words else np.empty(0, np.int64)
+        old_words = np.repeat(np.arange(WORDS, dtype=np.int64), np.diff(self._offsets))
+        all_words = np.concatenate([old_words, words])
+        all_rows = np.concatenate([self._postings, rows])
+        order = np.argsort(all_words, kind="stable")  # rows stay ascending inside a word
+        self._postings = all_rows[order]
+        self._offsets = np.concatenate([[0], np.cumsum(np.bincount(all_words, minlength=WORDS))]).astype(
+            np.int64
+        )
+        self._ids = np.concatenate([self._ids, np.array(self._tail_ids, np.int64)])
+        self._tail_ids, self._tail_words = [], []
+        self._weights = None
+
+    def _idf_norm(self) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        if self._weights is None:
+            n = max(len(self._ids), 1)
+            df = np.diff(self._offsets)
+            idf = np.log((n + 1) / (df + 1)).astype(np.float32)
+            sq = np.bincount(self._postings, weights=np.repeat(idf.astype(np.float64) ** 2, df), minlength=n)
+            inv = (1.0 / np.sqrt(np.maximum(sq, 1e-6))).astype(np.float32)
+            self._weights = (idf, inv)
+        return self._weights
+
+    def candidates(self, desc: RobustDescriptor, k: int) -> list[tuple[int, float]]:
+        """Up to ``k`` (reference id, vote) pairs, best first; references sharing no word are left out."""
+        self._merge()
+        n = len(self._ids)
+        if n == 0 or k <= 0 or len(desc) == 0:
+            return []
+        idf, inv_norm = self._idf_norm()
+        words = _distinct_words(self.vocab, desc)
+        starts, ends = self._offsets[words], self._offsets[words + 1]
+        lengths = ends - starts
+        keep = (lengths > 0) & (lengths <= max(STOP_FRACTION * n, 50))
+        words, starts, lengths = words[keep], starts[keep], lengths[keep]
+        total = int(lengths.sum())
+        if total == 0:
+            return []
+        pos = np.arange(total, dtype=np.int64) + np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        w = idf[words]
+        votes = np.bincount(self._postings[pos], weights=np.repeat(w * w, lengths), minlength=n)
+        votes = votes * inv_norm.astype(np.float64)
+        k = min(k, n)
+        top = np.argpartition(-votes, k - 1)[:k] if k < n else np.arange(n)
+        top = top[votes[top] > 0]
+        top = top[np.lexsort((self._ids[top], -votes[top]))]
+        return [(int(self._ids[i]), float(votes[i])) for i in top]
+
+    # --- persistence -------------------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the index atomically to ``path`` (an ``.npz``; the name is used as given)."""
+        self._merge()
+        target = Path(path)
+        header = {"format": FORMAT, "version": VERSION, "words": WORDS, "vocabulary": self.vocab.sha256}
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(
+                    f,
+                    header=np.array(json.dumps(header)),
+                    meta=np.array(json.dumps(self.meta)),
+                    ids=self._ids,
+                    offsets=self._offsets,
+                    postings=self._postings,
+                )
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], vocabulary: Vocabulary | None = None) -> RobustIndex:
+        """Read a saved index; ``StoreError`` unless it is well-formed and built with this vocabulary."""
+        where = Path(path)
+        idx = cls(vocabulary)
+        try:
+            z = np.load(where, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                raise StoreError(f"{where} is a single .npy array, not a jejak robust index")
+            with z:
+                if "header" not in z.files:
+                    raise StoreError(f"{where} is not a jejak robust index")
+                raw = z["header"]
+                if raw.dtype.kind != "U" or raw.ndim != 0:
+                    raise StoreError(f"{where}: the header is not a JSON string; not a jejak robust index")
+                header = json.loads(str(raw[()]))
+                if not isinstance(header, dict) or header.get("format") != FORMAT:
+                    raise StoreError(f"{where} is not a jejak robust index")
+                if header.get("version") != VERSION:
+                    raise StoreError(
+                        f"{where} is a robust index of version {header.get('version')!r}; "
+                        f"this jejak reads version {VERSION}: rebuild it"
+                    )
+                if header.get("vocabulary") != idx.vocab.sha256 or header.get("words") != WORDS:
+                    raise StoreError(f"{where} was built with another vocabulary: rebuild it")
+                arrays = {}
+                for name, kind in (("ids", "i"), ("offsets", "i"), ("postings", "i"), ("meta", "U")):
+                    if name not in z.files:
+                        raise StoreError(f"{where} has no {name!r} member: corrupt robust index")
+                    arr = z[name]
+                    if arr.dtype.kind != kind:
+                        raise StoreError(f"{where}: member {name!r} is {arr.dtype}: corrupt robust index")
+                    arrays[name] = arr
+                meta = json.loads(str(arrays["meta"][()]))
+        except StoreError:
+            raise
+        except FileNotFoundError as exc:
+            raise StoreError(f"no robust index at {where}") from exc
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+            raise StoreError(f"{where} is not a readable jejak robust index: {exc}") from exc
+        ids, offsets, postings = arrays["ids"], arrays["offsets"], arrays["postings"]
+        if (
+            ids.ndim != 1
+            or offsets.shape != (WORDS + 1,)
+            or postings.ndim != 1
+            or offsets[0] != 0
+            or offsets[-1] != len(postings)
+            or np.any(np.diff(offsets) < 0)
+            or (len(postings) and (postings.min() < 0 or postings.max() >= len(ids)))
+        ):
+            raise StoreError(f"{where}: inconsistent arrays: corrupt robust index")
+        idx._ids = ids.astype(np.int64)
+        idx._offsets = offsets.astype(np.int64)
+        idx._postings = postings.astype(np.int32)
+        idx.meta = meta if isinstance(meta, dict) else {}
+        return idx

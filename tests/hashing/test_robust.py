@@ -1,0 +1,109 @@
+"""The robust (ORB) descriptor: contents, border trimming, and its versioned binary form."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from jejak.hashing.robust import (
+    MAX_SIDE,
+    QUERY_FEATURES,
+    REF_FEATURES,
+    RobustDescriptor,
+    describe,
+    describe_query,
+    trim_box,
+)
+from jejak.testing.images import procedural_image
+
+
+@pytest.fixture(scope="module")
+def picture() -> Image.Image:
+    return procedural_image(11, 900, 640, "shapes")
+
+
+def test_reference_descriptor(picture: Image.Image) -> None:
+    d = describe(picture)
+    assert 100 <= len(d) <= REF_FEATURES
+    assert d.mirror_desc is None
+    assert (d.width, d.height) == (900, 640)
+    assert max(d.work_size) == MAX_SIDE
+    assert d.desc.shape == (len(d), 32) and d.desc.dtype == np.uint8
+    assert np.all((d.xy >= 0) & (d.xy < np.array(d.work_size)))
+    assert np.all((d.angle >= 0) & (d.angle < 360))
+
+
+def test_query_descriptor_has_mirror(picture: Image.Image) -> None:
+    q = describe_query(picture)
+    assert REF_FEATURES < len(q) <= QUERY_FEATURES
+    assert q.mirror_desc is not None and q.mirror_desc.shape == q.desc.shape
+
+
+def test_deterministic(picture: Image.Image) -> None:
+    assert describe(picture).to_bytes() == describe(picture).to_bytes()
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_round_trip(picture: Image.Image, mirror: bool) -> None:
+    d = describe(picture, mirror=mirror)
+    data = d.to_bytes()
+    assert len(data) == 40 + len(d) * (38 + (32 if mirror else 0))
+    back = RobustDescriptor.from_bytes(data)
+    assert back.to_bytes() == data
+    assert (back.width, back.height, back.box, back.work_size) == (d.width, d.height, d.box, d.work_size)
+    np.testing.assert_array_equal(back.xy, d.xy)
+    np.testing.assert_array_equal(back.angle, d.angle)
+    np.testing.assert_array_equal(back.octave, d.octave)
+    np.testing.assert_array_equal(back.desc, d.desc)
+    if mirror:
+        assert back.mirror_desc is not None and d.mirror_desc is not None
+        np.testing.assert_array_equal(back.mirror_desc, d.mirror_desc)
+
+
+def test_reference_fits_ten_kilobytes(picture: Image.Image) -> None:
+    assert len(describe(picture).to_bytes()) <= 10 * 1024
+
+
+def test_from_bytes_refusals(picture: Image.Image) -> None:
+    data = describe(picture).to_bytes()
+    with pytest.raises(ValueError, match="truncated"):
+        RobustDescriptor.from_bytes(data[:10])
+    with pytest.raises(ValueError, match="magic"):
+        RobustDescriptor.from_bytes(b"XXXX" + data[4:])
+    with pytest.raises(ValueError, match="version"):
+        RobustDescriptor.from_bytes(data[:4] + struct.pack("<H", 99) + data[6:])
+    with pytest.raises(ValueError, match="bytes"):
+        RobustDescriptor.from_bytes(data[:-1])
+    with pytest.raises(ValueError, match="flags"):
+        RobustDescriptor.from_bytes(data[:6] + struct.pack("<H", 4) + data[8:])
+
+
+@pytest.mark.parametrize("fill", [(0, 0, 0), (255, 255, 255)])
+def test_trim_finds_padding(picture: Image.Image, fill: tuple[int, int, int]) -> None:
+    canvas = Image.new("RGB", (1300, 1040), fill)
+    canvas.paste(picture, (200, 200))
+    d = describe(canvas)
+    x0, y0, x1, y1 = d.box
+    assert abs(x0 - 200) <= 8 and abs(y0 - 200) <= 8
+    assert abs(x1 - 1100) <= 8 and abs(y1 - 840) <= 8
+
+
+def test_trim_box_keeps_most_of_a_plain_picture() -> None:
+    grey = np.asarray(procedural_image(12, 900, 640, "room").convert("L"))
+    x0, y0, x1, y1 = trim_box(grey)
+    assert x1 - x0 >= 0.6 * 900 and y1 - y0 >= 0.6 * 640
+
+
+@pytest.mark.parametrize("size", [(20, 20), (300, 16)])
+def test_tiny_and_flat_pictures(size: tuple[int, int]) -> None:
+    d = describe_query(Image.new("RGB", size, (90, 90, 90)))
+    assert len(d) == 0 and d.mirror_desc is not None
+    assert RobustDescriptor.from_bytes(d.to_bytes()).to_bytes() == d.to_bytes()
+
+
+def test_other_modes(picture: Image.Image) -> None:
+    for mode in ("L", "RGBA", "P"):
+        assert len(describe(picture.convert(mode))) > 100
