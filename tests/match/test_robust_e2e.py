@@ -23,7 +23,8 @@ def known(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
 
 def test_hard_edits_found_by_the_robust_stage(cli: Cli, known: tuple[Path, dict[str, Any]]) -> None:
     root, manifest = known
-    built = cli("lists", "build", str(root / "reference"), "--name", "unit-series", "--category", "1", "--json")
+    reference = str(root / "reference")
+    built = cli("lists", "build", reference, "--name", "unit-series", "--category", "1", "--json")
     assert built.json()["counts"]["added"] == len(manifest["references"])
     cli("case", "create", CASE, "--agency", "Polri")
     summary = cli(
