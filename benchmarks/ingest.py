@@ -148,10 +148,10 @@ def best_of(rounds: int, run: Callable[[], object]) -> float:
 class JejakIngest:
     """(a) and (d): ``ingest_case`` over folders into a fresh SQLite store each run."""
 
-    def __init__(self, scratch: Path, sources: Sequence[Path], workers: int) -> None:
+    def __init__(self, scratch: Path, sources: Sequence[Path], workers: int, robust: bool = True) -> None:
         self.scratch = scratch
         self.sources = [str(s) for s in sources]
-        self.settings = load_settings(workers=workers)
+        self.settings = load_settings(workers=workers, robust_enabled=robust)
         self.runs = 0
         self.last_pdq: dict[str, str | None] = {}  # by file name (generated names are unique)
         self.last_exif_makes: dict[str, str | None] = {}
@@ -234,6 +234,7 @@ class SetResult:
     naive_s: float
     floor_s: float
     decode: str  # what the reduced decode of (a) and (c) yields, e.g. "4000x3000 -> 1000x750 L"
+    pdq_only_s: float  # (a) with the robust stage off: digests, PDQ, EXIF, store
 
     def rate(self, seconds: float) -> float:
         return self.count / seconds
@@ -245,6 +246,11 @@ class SetResult:
     @property
     def vs_floor(self) -> float:
         return self.floor_s / self.jejak_s
+
+    @property
+    def robust_cost(self) -> float:
+        """Per-image ingest cost with the robust stage, in multiples of the cost without it."""
+        return self.jejak_s / self.pdq_only_s
 
 
 def measure_set(
@@ -264,7 +270,10 @@ def measure_set(
     naive_s = best_of(rounds, naive_round)
     floor_s = best_of(rounds, lambda: floor_pass(paths, min_side))
     decode = reduced_decode(paths[0], min_side)
-    result = SetResult(label, len(paths), corpus.mean_mb(folder), jejak_s, naive_s, floor_s, decode)
+    pdq_only_s = JejakIngest(scratch, [folder], workers=0, robust=False).best(rounds)
+    result = SetResult(
+        label, len(paths), corpus.mean_mb(folder), jejak_s, naive_s, floor_s, decode, pdq_only_s
+    )
     return result, jejak, full_pdq
 
 
@@ -450,7 +459,13 @@ def report(
         "| (c) floor: read + 3 digests + reduced decode | "
         + " | ".join(f"{s.rate(s.floor_s):.2f}" for s in sets)
         + " |",
+        "| (a') (a) with the robust stage off (PDQ only) | "
+        + " | ".join(f"{s.rate(s.pdq_only_s):.2f}" for s in sets)
+        + " |",
         "| (a), (c) decode | " + " | ".join(s.decode for s in sets) + " |",
+        "| cost of (a) / cost of (a') (floor <= 3x) | "
+        + " | ".join(f"{s.robust_cost:.2f}x" for s in sets)
+        + " |",
         "| (a)/(b) | " + " | ".join(f"{s.vs_naive:.2f}x" for s in sets) + " |",
         "| (a)/(c) | " + " | ".join(f"{s.vs_floor:.2f}x" for s in sets) + " |",
         "",
@@ -593,6 +608,12 @@ def run_all(args: argparse.Namespace, scratch: Path) -> Outcome:
         Check("12 MP (a)/(b) jejak vs naive", twelve.vs_naive, FLOOR_VS_NAIVE),
         Check("12 MP (a)/(c) jejak vs decode floor", twelve.vs_floor, FLOOR_VS_DECODE),
         Check("12 MP 2 workers vs 1 worker", scaling.ratio, FLOOR_SCALING),
+        *(
+            Check(
+                f"{s.label} ingest speed with the robust stage / PDQ only (>= 1/3)", 1 / s.robust_cost, 1 / 3
+            )
+            for s in sets
+        ),
     ]
     outcome = Outcome(sets, scaling, accuracy, checks)
     if args.profile:
