@@ -45,7 +45,7 @@ demo: install
 	$(DEMO) ingest demo/seizure/laptop --case DEMO-2026-0001
 	@echo "== a tablet: cropped, rotated 7 degrees, padded, screenshotted, mirrored+cropped copies PDQ cannot follow"
 	$(DEMO) ingest demo/seizure/tablet --case DEMO-2026-0001
-	$(DEMO) triage --case DEMO-2026-0001 --format table --status known --limit 6
+	$(DEMO) triage --case DEMO-2026-0001 --format table --exhibit tablet
 	@echo "== match the whole case again (the phone, card and stick were ingested before the lists)"
 	$(DEMO) match --case DEMO-2026-0001
 	$(DEMO) triage --case DEMO-2026-0001 --summary

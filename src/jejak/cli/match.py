@@ -140,6 +140,9 @@ def triage_cmd(
         str | None, typer.Option("--status", help="only this status: new, known, known_good")
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="at most this many records")] = None,
+    exhibit: Annotated[
+        str | None, typer.Option("--exhibit", help="only contents with a file on this exhibit")
+    ] = None,
 ) -> None:
     """One record per distinct content: known, known-good or new, with category, hits, near-duplicate
     stack and instances; new material first, then by stack size."""
@@ -171,6 +174,8 @@ def triage_cmd(
         if status not in ("new", "known", "known_good"):
             raise ConfigError(f"--status must be new, known or known_good, not {status!r}")
         recs = [r for r in recs if r["status"] == status]
+    if exhibit is not None:
+        recs = [r for r in recs if exhibit in r["instances"]["exhibits"]]
     total = len(recs)
     if limit is not None:
         recs = recs[: max(0, limit)]
