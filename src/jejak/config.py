@@ -55,7 +55,10 @@ class Settings(BaseSettings):
     robust_enabled: bool = Field(
         True, description="describe images with local features at ingest and run the robust matching stage"
     )
-    robust_features: int = Field(256, description="ORB features kept per image (18 KB stored per image)")
+    robust_features: int = Field(
+        512,
+        description="ORB features kept per seized image (36 KB stored per image; list entries keep 256)",
+    )
     robust_max_side: int = Field(512, description="longer side of the image features are detected in")
     robust_min_score: int = Field(
         14, description="verified, geometrically consistent inliers a robust-stage hit needs"

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from jejak.config import Settings
 from jejak.errors import ConfigError, NotFound, StoreError
-from jejak.hashing.robust import RobustDescriptor
+from jejak.hashing.robust import REF_FEATURES, RobustDescriptor
 from jejak.lists import read_list, write_list
 from jejak.model import HashValue
 from jejak.model.lists import SCHEMES, Category, ListEntry, ListHeader
@@ -290,10 +290,14 @@ def build_list(
 
 
 def reference_form(blob: bytes) -> bytes:
-    """A seized image's robust descriptor as a list entry keeps it: without the mirrored descriptors
-    (the query side carries those), half the bytes."""
-    desc = RobustDescriptor.from_bytes(blob)
-    return dataclasses.replace(desc, mirror_desc=None).to_bytes()
+    """A seized image's robust descriptor as a list entry keeps it: its first ``REF_FEATURES`` features
+    (the strongest of each grid cell, round-robin, so the spread is kept) without the mirrored
+    descriptors (the query side carries those): 9.8 KB instead of 36 KB, as the benchmark measures."""
+    d = RobustDescriptor.from_bytes(blob)
+    n = min(len(d), REF_FEATURES)
+    return dataclasses.replace(
+        d, xy=d.xy[:n], angle=d.angle[:n], octave=d.octave[:n], desc=d.desc[:n], mirror_desc=None
+    ).to_bytes()
 
 
 def list_rows(store: Store) -> list[dict[str, Any]]:
