@@ -21,9 +21,7 @@ version and the vocabulary's SHA-256, so an index built with another vocabulary 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import zipfile
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -34,6 +32,7 @@ from numpy.typing import NDArray
 
 from jejak.errors import StoreError
 from jejak.hashing.robust import RobustDescriptor
+from jejak.index.storage import load_index, save_index
 
 BRANCH = 128
 """Branching of the two-level vocabulary tree: BRANCH**2 words."""
@@ -179,63 +178,31 @@ class RobustIndex:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index atomically to ``path`` (an ``.npz``; the name is used as given)."""
         self._merge()
-        target = Path(path)
-        header = {"format": FORMAT, "version": VERSION, "words": WORDS, "vocabulary": self.vocab.sha256}
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(
-                    f,
-                    header=np.array(json.dumps(header)),
-                    meta=np.array(json.dumps(self.meta)),
-                    ids=self._ids,
-                    offsets=self._offsets,
-                    postings=self._postings,
-                )
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        save_index(
+            path,
+            "robust",
+            {"words": WORDS, "vocabulary": self.vocab.sha256},
+            self.meta,
+            {"ids": self._ids, "offsets": self._offsets, "postings": self._postings},
+            format=FORMAT,
+            version=VERSION,
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], vocabulary: Vocabulary | None = None) -> RobustIndex:
         """Read a saved index; ``StoreError`` unless it is well-formed and built with this vocabulary."""
         where = Path(path)
         idx = cls(vocabulary)
-        try:
-            z = np.load(where, allow_pickle=False)
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise StoreError(f"{where} is a single .npy array, not a jejak robust index")
-            with z:
-                if "header" not in z.files:
-                    raise StoreError(f"{where} is not a jejak robust index")
-                raw = z["header"]
-                if raw.dtype.kind != "U" or raw.ndim != 0:
-                    raise StoreError(f"{where}: the header is not a JSON string; not a jejak robust index")
-                header = json.loads(str(raw[()]))
-                if not isinstance(header, dict) or header.get("format") != FORMAT:
-                    raise StoreError(f"{where} is not a jejak robust index")
-                if header.get("version") != VERSION:
-                    raise StoreError(
-                        f"{where} is a robust index of version {header.get('version')!r}; "
-                        f"this jejak reads version {VERSION}: rebuild it"
-                    )
-                if header.get("vocabulary") != idx.vocab.sha256 or header.get("words") != WORDS:
-                    raise StoreError(f"{where} was built with another vocabulary: rebuild it")
-                arrays = {}
-                for name, kind in (("ids", "i"), ("offsets", "i"), ("postings", "i"), ("meta", "U")):
-                    if name not in z.files:
-                        raise StoreError(f"{where} has no {name!r} member: corrupt robust index")
-                    arr = z[name]
-                    if arr.dtype.kind != kind:
-                        raise StoreError(f"{where}: member {name!r} is {arr.dtype}: corrupt robust index")
-                    arrays[name] = arr
-                meta = json.loads(str(arrays["meta"][()]))
-        except StoreError:
-            raise
-        except FileNotFoundError as exc:
-            raise StoreError(f"no robust index at {where}") from exc
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-            raise StoreError(f"{where} is not a readable jejak robust index: {exc}") from exc
+        header, meta, arrays = load_index(
+            where,
+            None,
+            {"ids": ("i", 1), "offsets": ("i", 1), "postings": ("i", 1)},
+            format=FORMAT,
+            version=VERSION,
+            noun="robust index",
+        )
+        if header.get("vocabulary") != idx.vocab.sha256 or header.get("words") != WORDS:
+            raise StoreError(f"{where} was built with another vocabulary: rebuild it")
         ids, offsets, postings = arrays["ids"], arrays["offsets"], arrays["postings"]
         if (
             ids.ndim != 1
@@ -250,5 +217,5 @@ class RobustIndex:
         idx._ids = ids.astype(np.int64)
         idx._offsets = offsets.astype(np.int64)
         idx._postings = postings.astype(np.int32)
-        idx.meta = meta if isinstance(meta, dict) else {}
+        idx.meta = meta
         return idx

@@ -41,10 +41,14 @@ def save_index(
     fields: dict[str, Any],
     meta: dict[str, Any],
     arrays: dict[str, Any],
+    *,
+    format: str = FORMAT,
+    version: int = VERSION,
 ) -> None:
-    """Write ``arrays`` and the header/meta JSON to ``path`` atomically (the name is used as given)."""
+    """Write ``arrays`` and the header/meta JSON to ``path`` atomically (the name is used as given).
+    ``format`` and ``version`` name the file kind (PDQ indexes by default; the robust index has its own)."""
     target = Path(path)
-    header = _json_array({"format": FORMAT, "version": VERSION, "kind": kind, **fields}, "header")
+    header = _json_array({"format": format, "version": version, "kind": kind, **fields}, "header")
     meta_arr = _json_array(meta, "meta")
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
@@ -55,42 +59,50 @@ def save_index(
         tmp.unlink(missing_ok=True)
 
 
-def _text(value: NDArray[Any], name: str, where: Path) -> str:
+def _text(value: NDArray[Any], name: str, where: Path, what: str) -> str:
     if value.dtype.kind != "U" or value.ndim != 0:
-        raise StoreError(f"{where}: member {name!r} is not a JSON string; not a jejak PDQ index")
+        raise StoreError(f"{where}: member {name!r} is not a JSON string; not a {what}")
     return str(value[()])
 
 
 def load_index(
-    path: str | os.PathLike[str], kind: str, members: dict[str, tuple[str, int]]
+    path: str | os.PathLike[str],
+    kind: str | None,
+    members: dict[str, tuple[str, int]],
+    *,
+    format: str = FORMAT,
+    version: int = VERSION,
+    noun: str = "PDQ index",
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, NDArray[Any]]]:
-    """(header, meta, arrays) of an index file of ``kind``; ``members`` maps array names to the expected
-    (dtype kind letters, ndim). Raises ``StoreError`` for anything but a well-formed file of this version."""
+    """(header, meta, arrays) of an index file of ``kind`` (None: any); ``members`` maps array names to the
+    expected (dtype kind letters, ndim). Raises ``StoreError`` for anything but a well-formed file of this
+    format and version; ``noun`` names the file in messages."""
     where = Path(path)
+    what = f"jejak {noun}"
     try:
         z = np.load(where, allow_pickle=False)
         if not isinstance(z, np.lib.npyio.NpzFile):
-            raise StoreError(f"{where} is a single .npy array, not a jejak PDQ index (.npz)")
+            raise StoreError(f"{where} is a single .npy array, not a {what} (.npz)")
         with z:
             if "header" not in z.files:
-                raise StoreError(f"{where} has no 'header' member: not a jejak PDQ index")
+                raise StoreError(f"{where} has no 'header' member: not a {what}")
             try:
-                header = json.loads(_text(z["header"], "header", where))
+                header = json.loads(_text(z["header"], "header", where, what))
             except json.JSONDecodeError as exc:
-                raise StoreError(f"{where}: the header is not JSON ({exc}); not a jejak PDQ index") from exc
-            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise StoreError(f"{where}: the header is not JSON ({exc}); not a {what}") from exc
+            if not isinstance(header, dict) or header.get("format") != format:
                 found = header.get("format") if isinstance(header, dict) else None
-                raise StoreError(f"{where} is not a jejak PDQ index (format {found!r}, expected {FORMAT!r})")
-            if header.get("version") != VERSION:
+                raise StoreError(f"{where} is not a {what} (format {found!r}, expected {format!r})")
+            if header.get("version") != version:
                 raise StoreError(
-                    f"{where} is a jejak PDQ index of format version {header.get('version')!r}; "
-                    f"this jejak reads version {VERSION} only: rebuild the index"
+                    f"{where} is a {what} of format version {header.get('version')!r}; "
+                    f"this jejak reads version {version} only: rebuild the index"
                 )
-            if header.get("kind") != kind:
+            if kind is not None and header.get("kind") != kind:
                 raise StoreError(f"{where} holds a {header.get('kind')!r} index, expected {kind!r}")
             if "meta" not in z.files:
                 raise StoreError(f"{where} has no 'meta' member: corrupt index")
-            meta = json.loads(_text(z["meta"], "meta", where))
+            meta = json.loads(_text(z["meta"], "meta", where, what))
             if not isinstance(meta, dict):
                 raise StoreError(f"{where}: 'meta' is not a JSON object: corrupt index")
             arrays: dict[str, NDArray[Any]] = {}
@@ -106,8 +118,8 @@ def load_index(
     except StoreError:
         raise
     except FileNotFoundError as exc:
-        raise StoreError(f"no index file at {where}") from exc
+        raise StoreError(f"no {noun.removeprefix('PDQ ')} file at {where}") from exc
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         # ValueError includes numpy's refusal of pickled or object data with allow_pickle=False
-        raise StoreError(f"{where} is not a readable jejak PDQ index: {exc}") from exc
+        raise StoreError(f"{where} is not a readable {what}: {exc}") from exc
     return header, meta, arrays

@@ -83,6 +83,18 @@ class Category:
 KEY_ORDER: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq")
 
 
+def entry_key(hashes: dict[str, str], photodna: str | None, external_id: str | None) -> str | None:
+    """``ListEntry.key`` from an entry's hashes by algorithm (the store computes it this way in bulk)."""
+    parts = [f"{alg}:{hashes[alg]}" for alg in KEY_ORDER if alg in hashes]
+    if parts:
+        return "|".join(parts)
+    if photodna:
+        return f"photodna:{photodna}"
+    if external_id:
+        return f"id:{external_id}"
+    return None
+
+
 @dataclass(frozen=True)
 class ListEntry:
     """One known item of a hash list, as read from any format.
@@ -119,14 +131,7 @@ class ListEntry:
         """The entry's identity within its list: all its matchable hashes ("md5:…|sha256:…"), else its
         PhotoDNA or external id; None when it has nothing to be known by. A later release that changes
         an item's hashes lists a different entry; one that changes its category or flags updates it."""
-        parts = [f"{alg}:{v}" for alg in KEY_ORDER if (v := self.hash(alg)) is not None]
-        if parts:
-            return "|".join(parts)
-        if self.photodna:
-            return f"photodna:{self.photodna}"
-        if self.external_id:
-            return f"id:{self.external_id}"
-        return None
+        return entry_key({h.algorithm: h.value for h in self.hashes}, self.photodna, self.external_id)
 
     def flags(self) -> dict[str, bool]:
         out: dict[str, bool] = {}

@@ -7,7 +7,7 @@ import getpass
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -360,8 +360,4 @@ def export_list(store: Store, name: str, fmt: str, out: BinaryIO, profile: str =
                 profile=last.get("profile"),
                 extra=last.get("extra") or {},
             )
-    return write_list(_entries(store, row.id), out, fmt, header=header, profile=profile)
-
-
-def _entries(store: Store, list_id: int) -> Iterable[ListEntry]:
-    return store.lists.entries(list_id)
+    return write_list(store.lists.entries(row.id), out, fmt, header=header, profile=profile)

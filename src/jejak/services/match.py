@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -68,13 +67,13 @@ def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | Non
     if n == 0:
         return None, "none"
     folder = index_folder(settings)
-    path, stamp = folder / "robust.npz", folder / "robust.json"
+    path = folder / "robust.npz"
     index: RobustIndex | None = None
     action = "loaded"
     try:
-        checkpoint = int(json.loads(stamp.read_text())["checkpoint"])
         index = RobustIndex.load(path)
-    except (OSError, ValueError, KeyError, StoreError):
+        checkpoint = int(index.meta.get("checkpoint", 0))
+    except StoreError:
         index, checkpoint = None, 0
     if index is not None and (top < checkpoint or len(index) > 2 * n + 1000):
         index, checkpoint = None, 0
@@ -92,8 +91,8 @@ def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | Non
         action = "extended"
     if action != "loaded":
         folder.mkdir(parents=True, exist_ok=True)
+        index.meta = {"checkpoint": top}
         index.save(path)
-        stamp.write_text(json.dumps({"checkpoint": top, "references": len(index)}) + "\n")
     return RobustMatcher(index, refs.get, shortlist=settings.robust_shortlist), action
 
 

@@ -27,7 +27,6 @@ class BulkWriter:
         self.columns = tuple(columns)
         self.chunk = chunk
         self.rows: list[tuple[Any, ...]] = []
-        self.written = 0
         names = ", ".join(self.columns)
         if self.postgres:
             self.sql = f"COPY {table.name} ({names}) FROM STDIN"
@@ -56,7 +55,6 @@ class BulkWriter:
                 cur.executemany(self.sql, self.rows)
             finally:
                 cur.close()
-        self.written += len(self.rows)
         self.rows = []
 
     def __exit__(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jejak.errors import AlreadyExists, NotFound
 from jejak.model import HashValue
-from jejak.model.lists import KEY_ORDER, Category, ListEntry
+from jejak.model.lists import KEY_ORDER, Category, ListEntry, entry_key
 from jejak.store import schema as t
 from jejak.store.bulk import BulkWriter
 
@@ -87,14 +87,8 @@ def entry_row(e: ListEntry) -> tuple[Any, ...] | None:
     national list). The fingerprint covers every column but the hashes, so a changed one tells an update;
     ``extra`` is its JSON text (stored as such)."""
     values = {h.algorithm: h.value for h in e.hashes}
-    parts = [f"{alg}:{values[alg]}" for alg in KEY_ORDER if alg in values]
-    if parts:
-        key = "|".join(parts)
-    elif e.photodna:
-        key = f"photodna:{e.photodna}"
-    elif e.external_id:
-        key = f"id:{e.external_id}"
-    else:
+    key = entry_key(values, e.photodna, e.external_id)
+    if key is None:
         return None
     cat = e.category
     extra = json.dumps(e.extra, sort_keys=True, separators=(",", ":"), default=str) if e.extra else None
