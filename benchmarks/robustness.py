@@ -25,12 +25,14 @@ For each method: recall at the default thresholds, and recall at FMR 1e-4 and 1e
 from the measured impostor scores so that the measured FMR is at most the target (for (c) only the robust
 threshold moves, PDQ stays at 31; without the robust stage the PDQ threshold moves). Floors (for (c), at
 default settings, which must themselves give FMR <= 1e-6): recall >= 99% on the mild edits, >= 95% on the
-hard ones. Informational unless --strict.
+hard ones. Cost: the robust search of one picture against ``--scale-refs`` (100,000) references, one
+core, <= 50 ms (``scale_cost``: the run's described references replicated). Informational unless
+--strict.
 
     .venv/bin/python benchmarks/robustness.py [--bases 500] [--distractors 5000] [--seed 0] [--quick]
-        [--jobs 2] [--cache-dir DIR] [--write-docs] [--strict]
+        [--jobs 2] [--cache-dir DIR] [--scale-refs 100000] [--write-docs] [--strict]
 
-The default run (500 bases x 56 transforms = 28,000 queries against 5,500 references, 1.5e8 impostor
+The default run (500 bases x 57 transforms = 28,500 queries against 5,500 references, 1.6e8 impostor
 comparisons) takes about half an hour on 2 cores; --quick (60 bases, 500 distractors, 22 transforms) a
 minute or two. --cache-dir keeps the drawn pictures (JPEG) between runs.
 """
@@ -71,6 +73,9 @@ PDQ_THRESHOLD = 31
 TARGETS = (1e-4, 1e-6)
 FLOORS = {"mild": 0.99, "hard": 0.95}
 FLOOR_FMR = 1e-6
+FLOOR_SCALE_MS = 50.0  # matching one picture against SCALE_REFS references, per core
+SCALE_REFS = 100_000
+SCALE_QUERIES = 100
 QUICK_BASES, QUICK_DISTRACTORS = 60, 500
 TIME_PLAIN_EVERY = 20  # pdqhash.compute itself (method (a)) is timed on one image in this many
 U64 = NDArray[np.uint64]
@@ -394,6 +399,8 @@ class Run:
     query_hits: list[list[tuple[int, float]]]
     query_pixels: NDArray[np.int64]
     quality_gate: int
+    ref_descriptors: list[Any] = field(default_factory=list)  # the robust stage's, in reference order
+    base_jpegs: list[bytes] = field(default_factory=list)
 
 
 def run(args: argparse.Namespace) -> Run:
@@ -428,6 +435,7 @@ def run(args: argparse.Namespace) -> Run:
         matcher = stage.build([(r.index, r.descriptor) for r in done_refs])
         phases["robust index build"] = time.perf_counter() - t
     base_jpegs = [r.jpeg for r in done_refs[: len(bases)]]
+    ref_descriptors = [r.descriptor for r in done_refs] if stage is not None else []
     for r in done_refs:
         r.descriptor = None
         r.jpeg = None
@@ -462,6 +470,8 @@ def run(args: argparse.Namespace) -> Run:
         query_hits=query_hits,
         query_pixels=np.asarray(pixels, np.int64),
         quality_gate=Settings().match_pdq_quality,
+        ref_descriptors=ref_descriptors,
+        base_jpegs=[j for j in base_jpegs if j is not None],
     )
 
 
@@ -561,6 +571,83 @@ def pdq_index_cost(r: Run, sample: int = 2000) -> float:
     return 1000 * best / len(pick)
 
 
+# --- matching cost at scale --------------------------------------------------------------------------------
+
+
+@dataclass
+class ScaleCost:
+    refs: int
+    distinct: int
+    build_s: float
+    known_ms: list[float]  # per query that has its base among the references
+    unknown_ms: list[float]  # per query that has none
+    known_found: int
+    small_ms: float  # the same known queries against the run's own references
+
+
+def scale_cost(r: Run, refs: int, queries: int) -> ScaleCost | None:
+    """ms per query of jejak's robust search (shortlist + verification, one core) against ``refs``
+    references: the run's described references replicated with new ids (each replica keeps its original's
+    descriptors and visual words, as a near-duplicate would: posting lists grow with the collection, and
+    replicas of a query's base crowd its shortlist, so every verification runs). Queries: ``queries``
+    edited bases (a transform of the ladder each, chosen at random) and as many pictures that are in no
+    list (the usual case at ingest), described after the run."""
+    if r.stage is None or not r.ref_descriptors or refs <= 0:
+        return None
+    try:
+        from jejak.index.robust import VOCAB_PATH, RobustIndex, Vocabulary
+        from jejak.match.robust import RobustMatcher
+    except ImportError:
+        return None
+    descs = r.ref_descriptors
+    n = len(descs)
+    memo: dict[int, NDArray[np.int64]] = {}
+
+    class _Memo(Vocabulary):  # a replica's words are its original's: computed once per original
+        def words(self, desc: NDArray[np.uint8]) -> NDArray[np.int64]:
+            key = id(desc)
+            if key not in memo:
+                memo[key] = super().words(desc)
+            return memo[key]
+
+    vocab = _Memo(np.load(VOCAB_PATH, allow_pickle=False))
+    t = time.perf_counter()
+    index = RobustIndex.build([(i, descs[i % n]) for i in range(refs)], vocabulary=vocab)
+    build_s = time.perf_counter() - t
+    memo.clear()
+    shortlist = Settings().robust_shortlist
+    big = RobustMatcher(index, lambda i: descs[i % n], shortlist=shortlist)
+    small = RobustMatcher(RobustIndex(vocab), lambda i: descs[i % n], shortlist=shortlist)
+    small.index.add([(i, descs[i]) for i in range(n)])
+    rng = np.random.default_rng(7)
+    nb, nt = len(r.base_jpegs), len(r.trs)
+    known = []
+    for q in rng.choice(nb * nt, size=min(queries, nb * nt), replace=False):
+        b, k = divmod(int(q), nt)
+        img = ds.decode(r.base_jpegs[b])
+        tr = r.trs[k]
+        known.append(
+            (b, r.stage.describe_query(tr(img, ds.transform_rng(r.args.seed, r.base_items[b].slot, tr))))
+        )
+    unknown = [r.stage.describe_query(item.image()) for item in ds.distractor_items(queries, r.args.seed + 1)]
+
+    def timed(matcher: Any, desc: Any) -> tuple[float, list[int]]:
+        t0 = time.perf_counter()
+        hits = matcher.search(desc)
+        return 1000 * (time.perf_counter() - t0), [h.ref_id % n for h in hits]
+
+    small.search(known[0][1])  # warm up (the index merges its tail on the first query)
+    big.search(known[0][1])
+    known_ms, small_ms, found = [], [], 0
+    for b, desc in known:
+        ms, ids = timed(big, desc)
+        known_ms.append(ms)
+        found += b in ids
+        small_ms.append(timed(small, desc)[0])
+    unknown_ms = [timed(big, desc)[0] for desc in unknown]
+    return ScaleCost(refs, n, build_s, known_ms, unknown_ms, found, float(np.mean(small_ms)))
+
+
 # --- report ------------------------------------------------------------------------------------------------
 
 
@@ -573,7 +660,12 @@ def _pct(values: NDArray[np.bool_]) -> str:
 
 
 def report(
-    r: Run, methods: list[Method], info: dict[str, Any], index_ms: float, full: bool = False
+    r: Run,
+    methods: list[Method],
+    info: dict[str, Any],
+    index_ms: float,
+    scale: ScaleCost | None = None,
+    full: bool = False,
 ) -> tuple[str, list[str]]:
     """The markdown report (dataset, operating points, per-edit table, summaries, costs) and the verdicts;
     ``full`` adds (a) and (b) at the target FMRs to the per-edit table (the docs keep it narrower)."""
@@ -693,6 +785,16 @@ def report(
         f"- drawing a reference (render + JPEG q95, or read from the cache): "
         f"{tm.ms('draw reference'):.0f} ms; editing a query: {tm.ms('transform'):.1f} ms"
     )
+    if scale is not None:
+        allq = np.array(scale.known_ms + scale.unknown_ms)
+        add(
+            f"- matching (c) at scale: robust search against {scale.refs:,} references ({scale.distinct:,} "
+            f"described pictures replicated, see `scale_cost`; index built in {scale.build_s:.0f} s), one "
+            f"core: {np.mean(allq):.1f} ms mean, {np.percentile(allq, 95):.1f} ms p95 over {len(allq)} "
+            f"queries; edited bases {np.mean(scale.known_ms):.1f} ms (base found {scale.known_found} of "
+            f"{len(scale.known_ms)}; the same queries against the {scale.distinct:,} references: "
+            f"{scale.small_ms:.1f} ms), pictures in no list {np.mean(scale.unknown_ms):.1f} ms"
+        )
     phases = "; ".join(f"{k} {v:.0f} s" for k, v in r.phase_seconds.items())
     add(f"- wall time: {phases} ({r.args.jobs} workers)")
     add("")
@@ -709,6 +811,12 @@ def report(
                 f"{'PASS' if ok else 'FAIL'}: (c) recall on {g} edits at default settings "
                 f"{100 * summary[g]:.1f}% (floor >= {100 * floor:g}% at FMR <= {FLOOR_FMR:g})"
             )
+    if scale is not None:
+        mean = float(np.mean(scale.known_ms + scale.unknown_ms))
+        verdicts.append(
+            f"{'PASS' if mean <= FLOOR_SCALE_MS else 'FAIL'}: (c) matching one picture against "
+            f"{scale.refs:,} references: {mean:.1f} ms per core (floor <= {FLOOR_SCALE_MS:g} ms)"
+        )
     out.extend(f"- {v}" for v in verdicts)
     return "\n".join(out) + "\n", verdicts
 
@@ -725,6 +833,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--write-docs", action="store_true", help=f"write the '{SECTION}' section of docs/benchmarks.md"
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when a floor fails")
+    p.add_argument(
+        "--scale-refs", type=int, default=SCALE_REFS, help="references of the matching-cost test (0: skip)"
+    )
     args = p.parse_args(argv)
     if args.bases is None:
         args.bases = QUICK_BASES if args.quick else 500
@@ -734,8 +845,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     r = run(args)
     methods, info = evaluate(r)
     index_ms = pdq_index_cost(r)
-    body, verdicts = report(r, methods, info, index_ms)
-    print(report(r, methods, info, index_ms, full=True)[0])
+    print(f"robust search at {args.scale_refs:,} references ...", file=sys.stderr)
+    scale = scale_cost(r, args.scale_refs, SCALE_QUERIES)
+    body, verdicts = report(r, methods, info, index_ms, scale)
+    print(report(r, methods, info, index_ms, scale, full=True)[0])
     if args.write_docs:
         given = list(sys.argv[1:] if argv is None else argv)
         cmd = " ".join(["python benchmarks/robustness.py", *[a for a in given if a != "--write-docs"]])

@@ -56,14 +56,15 @@ class Settings(BaseSettings):
         True, description="describe images with local features at ingest and run the robust matching stage"
     )
     robust_features: int = Field(
-        512,
-        description="ORB features kept per seized image (36 KB stored per image; list entries keep 256)",
+        768,
+        description="ORB features kept per seized image, plus 64 coarse ones (~58 KB stored per image); "
+        "list entries keep 256 + 64 (12 KB)",
     )
     robust_max_side: int = Field(512, description="longer side of the image features are detected in")
     robust_min_score: int = Field(
         14, description="verified, geometrically consistent inliers a robust-stage hit needs"
     )
-    robust_shortlist: int = Field(24, description="candidates per image that are geometrically verified")
+    robust_shortlist: int = Field(16, description="candidates per image that are geometrically verified")
     stack_pdq_threshold: int = Field(
         31, description="PDQ distance that puts two contents of a case in one near-duplicate stack"
     )

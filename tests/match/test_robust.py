@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from jejak.errors import StoreError
 from jejak.hashing.robust import RobustDescriptor, describe, describe_query
-from jejak.index.robust import RobustIndex
+from jejak.index.robust import BRANCH, RobustIndex, default_vocabulary
 from jejak.match.robust import MIN_SCORE, RobustMatcher, verify
 from jejak.testing.images import procedural_image
 
@@ -85,7 +85,15 @@ EDITS: dict[str, Edit] = {
     "pad-blur": lambda im: _pad(im, 0.2, "blur"),
     "screenshot": _screenshot,
     "social": _social,
+    "hue-90": lambda im: _hue(im, 90),
+    "gamma": lambda im: im.point([round(255 * (i / 255) ** 0.6) for i in range(256)] * 3),
 }
+
+
+def _hue(img: Image.Image, degrees: float) -> Image.Image:
+    hsv = np.array(img.convert("HSV"))
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + round(degrees / 360 * 256)) % 256
+    return Image.fromarray(hsv, "HSV").convert("RGB")
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +221,44 @@ def test_index_load_refusals(tmp_path: Path, refs: list[tuple[int, RobustDescrip
         np.savez(bad, **{**arrays, **change})
         with pytest.raises(StoreError, match=message):
             RobustIndex.load(bad)
+
+
+SMOOTH_STYLES = ("texture", "stripes", "texture", "stripes")
+
+
+def test_smooth_pictures_found_after_hard_edits() -> None:
+    """Soft textures and stripes have almost no corners in plain luma; the value channel, equalised,
+    gives ORB enough of them to find crops, rotations and hue shifts of these pictures too."""
+    bases = [procedural_image(700 + i, 800, 600, style) for i, style in enumerate(SMOOTH_STYLES)]
+    m = RobustMatcher.build([(i, describe(im)) for i, im in enumerate(bases)])
+    missed = []
+    for edit in ("crop-corner", "rotate-cropped", "hue-90", "pad-blur"):
+        for i, im in enumerate(bases):
+            hits = m.search(describe_query(EDITS[edit](im)))
+            assert all(h.ref_id == i for h in hits), f"{edit} of smooth base {i} matched another: {hits}"
+            if not hits:
+                missed.append((edit, i))
+    # measured: 3 of 16 missed (stripes rotated 10 degrees, one blurred pad); with plain luma, 11
+    assert len(missed) <= 4, f"not found: {missed}"
+
+
+def test_vocabulary_words_are_nearest_leaves() -> None:
+    """The grouped cv2 search gives each descriptor its nearest top centre's nearest leaf (numpy check)."""
+    vocab = default_vocabulary()
+    desc = describe(procedural_image(41, 640, 480, "room")).desc[:64]
+    bits = np.unpackbits(desc, axis=1).astype(np.int32)
+    top = np.unpackbits(vocab._top, axis=1).astype(np.int32)
+    first = np.abs(bits[:, None, :] - top[None]).sum(axis=2).argmin(axis=1)
+    leaves = np.unpackbits(vocab._leaves[first], axis=2).astype(np.int32)
+    leaf = np.abs(bits[:, None, :] - leaves).sum(axis=2).argmin(axis=1)
+    assert np.array_equal(vocab.words(desc), first * BRANCH + leaf)
+
+
+def test_candidates_point_to_the_mirrored_orientation(
+    refs: list[tuple[int, RobustDescriptor]], bases: list[Image.Image]
+) -> None:
+    index = RobustIndex.build(refs)
+    flipped = index.candidates(describe_query(bases[1].transpose(Image.Transpose.FLIP_LEFT_RIGHT)), 3)[0]
+    assert flipped.ref_id == 101 and flipped.mirror > flipped.plain and flipped.vote == flipped.mirror
+    plain = index.candidates(describe_query(_crop(bases[1], 0.05, 0.05, 0.0, 0.0)), 3)[0]
+    assert plain.ref_id == 101 and plain.plain > plain.mirror

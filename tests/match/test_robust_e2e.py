@@ -4,11 +4,16 @@ and no distractor hits; with the stage switched off, the same copies are new."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import sqlalchemy as sa
+from PIL import Image
 
+from jejak.testing.images import procedural_image
 from jejak.testing.known import build_known_material
 from tests.conftest import Cli
 
@@ -62,3 +67,59 @@ def test_without_the_robust_stage_hard_edits_are_new(cli: Cli, known: tuple[Path
     recs = {r["sha256"]: r for r in cli("triage", "--case", CASE, "--format", "jsonl", env=off).jsonl()}
     found = [c["edit"] for c in manifest["hard_copies"] if recs[c["sha256"]]["status"] == "known"]
     assert found == [], found  # PDQ alone loses every one of these edits
+
+
+def test_descriptors_of_an_older_version_are_reported_stale(
+    cli: Cli, known: tuple[Path, dict[str, Any]]
+) -> None:
+    """A seized image described by an older jejak is skipped by the robust stage, never misread, and the
+    match report says how many were skipped and what to do."""
+    root, manifest = known
+    cli("lists", "build", str(root / "reference"), "--name", "unit-series")
+    cli("case", "create", CASE, "--agency", "Polri")
+    cli("ingest", str(root / "seizure" / "tablet"), "--case", CASE)
+    copy = manifest["hard_copies"][0]
+    engine = sa.create_engine(cli.db_url)
+    with engine.begin() as conn:
+        cid, data = conn.execute(
+            sa.text(
+                "select d.content_id, d.data from content_descriptor d join content c on c.id = d.content_id "
+                "where c.sha256 = :sha"
+            ),
+            {"sha": copy["sha256"]},
+        ).one()
+        old = bytes(data[:4]) + struct.pack("<H", 1) + bytes(data[6:])  # as version 1 wrote it
+        conn.execute(
+            sa.text("update content_descriptor set data = :d where content_id = :c"), {"d": old, "c": cid}
+        )
+    engine.dispose()
+    report = cli("match", "--case", CASE, "--json").json()
+    assert report["robust"]["stale"] == 1 and report["robust"]["searched"] >= 1
+    recs = {r["sha256"]: r for r in cli("triage", "--case", CASE, "--format", "jsonl").jsonl()}
+    assert recs[copy["sha256"]]["status"] == "new"  # only the robust stage could find this edit
+    others = [c for c in manifest["hard_copies"][1:] if recs[c["sha256"]]["status"] == "known"]
+    assert others, "the other hard copies are still found"
+    assert "older jejak" in " ".join(cli("match", "--case", CASE).err.split())
+
+
+def test_large_photos_keep_colour_for_the_robust_stage(cli: Cli, tmp_path: Path) -> None:
+    """A large JPEG is decoded at reduced scale; with the robust stage on it must stay in colour, since
+    the stage describes max(R, G, B): a smaller, hue-shifted, cropped copy of a 10 MP photo is then found
+    (with a luma-only reduced decode the reference's features came from luma, the copy's from colour, and
+    the copy was missed)."""
+    ref_dir, seized = tmp_path / "ref", tmp_path / "seized"
+    ref_dir.mkdir()
+    seized.mkdir()
+    big = procedural_image(4242, 4000, 2500, "room")
+    big.save(ref_dir / "original.jpg", quality=92)
+    hsv = np.array(big.convert("HSV"))
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + 64) % 256  # 90 degrees
+    shifted = Image.fromarray(hsv, "HSV").convert("RGB")
+    w, h = shifted.size
+    copy = shifted.crop((w // 20, h // 20, w - w // 20, h - h // 20)).resize((1800, 1125))
+    copy.save(seized / "copy.jpg", quality=90)  # small enough to decode whole: its features come from RGB
+    cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1")
+    cli("case", "create", CASE, "--agency", "Polri")
+    cli("ingest", str(seized), "--case", CASE)
+    [rec] = cli("triage", "--case", CASE, "--format", "jsonl").jsonl()
+    assert rec["status"] == "known" and [h["stage"] for h in rec["hits"]] == ["robust"], rec

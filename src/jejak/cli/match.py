@@ -128,6 +128,12 @@ def match_cmd(
         f"rotated/mirrored, {report['robust_hits']} robust); {report['below_quality']} images below the "
         "PDQ quality gate"
     )
+    stale = (report.get("robust") or {}).get("stale", 0)
+    if stale:
+        err.print(
+            f"[yellow]warning:[/] {stale} images were described by an older jejak and skipped by the robust "
+            "stage: ingest the evidence again to search them"
+        )
 
 
 def triage_cmd(

@@ -40,8 +40,9 @@ def open_image(data: BinaryIO, max_pixels: int) -> Image.Image:
     return im
 
 
-def reduce_for_hashing(im: Image.Image, min_side: int) -> None:
-    """Ask libjpeg for a DCT-domain reduced decode that keeps the short side >= ``min_side``.
+def reduce_for_hashing(im: Image.Image, min_side: int, mode: str = "L") -> None:
+    """Ask libjpeg for a DCT-domain reduced decode that keeps the short side >= ``min_side``, in ``mode``
+    ("L": luma only, all PDQ needs; "RGB" when the robust stage needs colour for its value channel).
 
     PDQ samples 64x64 points anyway. libjpeg scales by 1/2, 1/4 or 1/8 in the DCT domain; with the default
     short side of 1000 a 12 MP photo decodes at half size, which keeps PDQ within Meta's 10-bit tolerance of
@@ -55,7 +56,7 @@ def reduce_for_hashing(im: Image.Image, min_side: int) -> None:
         return  # no reduction possible: decode as the reference does, so the hash is bit for bit its own
     scale = min_side / short
     # Mode L: libjpeg hands over the Y channel, which is the luma PDQ needs, and skips colour conversion.
-    im.draft("L", (max(1, round(w * scale)), max(1, round(h * scale))))
+    im.draft(mode, (max(1, round(w * scale)), max(1, round(h * scale))))
 
 
 def to_rgb(im: Image.Image) -> Image.Image:

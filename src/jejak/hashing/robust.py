@@ -7,33 +7,49 @@ verification (``jejak.match.robust``) can find the reference inside the edited c
 
 ``describe`` does, per image (decode excluded):
 
-1. **Grey and work size.** Luma via Pillow, then ``cv2.resize`` (area) so the longer side is at most
-   ``MAX_SIDE`` (512) pixels.
+1. **Value channel and work size.** The HSV value, max(R, G, B), which a hue rotation leaves unchanged
+   (luma does not: a 90-degree hue shift moved half the corners), then ``cv2.resize`` (area) so the
+   longer side is at most ``MAX_SIDE`` (512) pixels.
 2. **Trim.** Rows and columns are peeled off each side while they look like fill: most pixels within a few
    grey levels of the line's median (black, white or solid padding, phone UI bars with a few icons), or
    almost no gradient (a blurred copy used as fill). At most ``MAX_TRIM`` of each side is trimmed. The box
-   is then cut from the full-resolution luma and resized again, so a picture shrunk into a larger canvas
+   is then cut from the full-resolution channel and resized again, so a picture shrunk into a larger canvas
    keeps its resolution. Trimming is only an aid (features ignore padding anyway); the matcher never
    needs the boxes of query and reference to agree.
-3. **Features.** ``cv2.ORB`` (FAST corners, Harris ranking, an 8-level 1.2x pyramid, rotated BRIEF), with
+3. **Equalise.** ``cv2.equalizeHist`` of the trimmed work image: every monotonic tone change (gamma,
+   brightness, contrast) then gives the same picture, and soft, low-contrast pictures (smooth textures,
+   blurred stripes) get the contrast FAST needs. Measured on the robustness benchmark's bases: with plain
+   luma, 0-20 corners on half of the soft ones and 18 % of their hard edits found; equalised, 512 on nearly
+   all of them and ~95 %.
+4. **Features.** ``cv2.ORB`` (FAST corners, Harris ranking, an 8-level 1.2x pyramid, rotated BRIEF), with
    a low FAST threshold so flat pictures still get corners. ``features`` of them are kept (``REF_FEATURES``
-   = 256 for references, ``QUERY_FEATURES`` = 512 for queries), chosen round-robin over a 4x4 grid so a
-   10 % crop of a corner never removes most of them.
-4. **Mirror.** ORB is not mirror invariant. With ``mirror=True`` (queries), the same keypoints are also
+   = 256 for references, ``QUERY_FEATURES`` = 768 for queries), chosen round-robin over a 4x4 grid so a
+   10 % crop of a corner never removes most of them. Queries keep more because an overlay (a large
+   diagonal watermark) takes the strongest corners of every cell it crosses: with 512, 16 of 30
+   watermarked soft textures were verified; with 768, 27.
+5. **Coarse features.** ``COARSE_FEATURES`` (64) more are found in the work image shrunk to ``COARSE_SIDE``
+   (160) pixels, with their positions mapped back and their octave shifted by the shrink factor. ORB's own
+   pyramid gives its coarse levels few features, so a copy shrunk to a quarter (its whole picture the size
+   of a reference's level 7) found too little to verify: 70 % of them were verified without these, 90 %
+   with them (robustness benchmark bases, every fourth).
+6. **Mirror.** ORB is not mirror invariant. With ``mirror=True`` (queries), the same keypoints are also
    described in the horizontally flipped picture (``ORB.compute`` only: ~1 ms), so one query finds
    mirrored copies without storing anything extra per reference.
 
-The binary form (``to_bytes``) is versioned: a 40-byte header (magic ``JRB1``, version, flags, sizes, trim
-box), then per feature x and y in 1/16 pixel (uint16), angle (uint8, 360/256 degree steps), octave (uint8)
-and the 32-byte descriptor, then the mirror descriptors if present: 38 bytes per feature, so a reference
-of 256 features takes 9.8 KB. Coordinates are quantised when described, so a round trip is exact.
-Measured on one core (2-core machine, procedural 600-1600 px inputs, decode excluded): 9.3 ms per
-reference, 11.7 ms per query (512 features + mirror), against 8.1 ms for PDQ's eight variants; 5.6 KB per
-stored reference on average (9.8 KB at most).
+The binary form (``to_bytes``) is versioned: a 44-byte header (magic ``JRB1``, version, flags, sizes, trim
+box, feature counts), then per feature x and y in 1/16 pixel (uint16), angle (uint8, 360/256 degree
+steps), octave (uint8) and the 32-byte descriptor, then the mirror descriptors if present: 38 bytes per
+feature, so a reference of 256 + 64 features takes 12.2 KB. Coordinates are quantised when described, so
+a round trip is exact.
+Measured by ``benchmarks/robustness.py`` (one core, pictures of 0.3-2.6 MP, decode excluded): see
+docs/benchmarks.md for the current per-reference and per-query costs beside PDQ's eight variants.
+Version 2 (value channel, equalisation) replaced version 1 (luma): stored version-1 descriptors are
+skipped by the matcher until the list is rebuilt or the evidence re-ingested.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,7 +64,7 @@ from jejak.hashing.image import to_rgb
 
 NAME = "orb"
 """The algorithm name stored beside descriptors."""
-VERSION = 1
+VERSION = 2
 """Bumped whenever describe's output changes (new settings or format): stored descriptors of another
 version must be recomputed before they can be compared."""
 
@@ -56,16 +72,22 @@ MAX_SIDE = 512
 """Longer side, in pixels, of the work image features are detected in (setting ``robust_max_side``)."""
 REF_FEATURES = 256
 """Features kept per reference (setting ``robust_ref_features``): 38 bytes each when stored."""
-QUERY_FEATURES = 512
+QUERY_FEATURES = 768
 """Features kept per query (setting ``robust_query_features``): queries are not stored, more is cheap."""
+COARSE_SIDE = 160
+"""Longer side of the shrunken rendition the coarse features are found in."""
+COARSE_FEATURES = 64
+"""Features found in that rendition (references and queries alike): they stand for the picture as a
+thumbnail shows it, so a copy shrunk to a quarter still meets features of its own scale."""
 MAX_TRIM = 0.4
 """At most this fraction of each side is trimmed as border."""
 FAST_THRESHOLD = 8
 """ORB's FAST threshold: low, so that smooth pictures still yield corners."""
 
 _MAGIC = b"JRB1"
-_HEADER = struct.Struct("<4sHHIIffffHHI")  # magic, version, flags, width, height, box, work w/h, n
+_HEADER = struct.Struct("<4sHHIIffffHHII")  # magic, version, flags, width, height, box, work w/h, n, coarse
 _FLAG_MIRROR = 1
+_LOG_PYRAMID = math.log(1.2)  # ORB's scale factor between pyramid levels
 _XY_STEP = 16.0  # coordinates are stored in 1/16 pixel
 _ANGLE_STEP = 360.0 / 256.0
 _GRID = 4
@@ -96,6 +118,9 @@ class RobustDescriptor:
     """(n, 32) rotated-BRIEF descriptors."""
     mirror_desc: NDArray[np.uint8] | None = None
     """(n, 32) descriptors of the same keypoints in the horizontally mirrored picture, or None."""
+    coarse: int = 0
+    """The last ``coarse`` features come from the shrunken rendition (``COARSE_SIDE``): their positions
+    are in work-image pixels and their octave is shifted by the shrink factor, in pyramid levels."""
 
     def __len__(self) -> int:
         return len(self.desc)
@@ -115,7 +140,9 @@ class RobustDescriptor:
     def to_bytes(self) -> bytes:
         n = len(self.desc)
         flags = _FLAG_MIRROR if self.mirror_desc is not None else 0
-        head = _HEADER.pack(_MAGIC, VERSION, flags, self.width, self.height, *self.box, *self.work_size, n)
+        head = _HEADER.pack(
+            _MAGIC, VERSION, flags, self.width, self.height, *self.box, *self.work_size, n, self.coarse
+        )
         parts = [
             head,
             np.rint(self.xy * _XY_STEP).astype("<u2").tobytes(),
@@ -132,7 +159,7 @@ class RobustDescriptor:
         """Parse ``to_bytes`` output; ValueError for anything else (another version included)."""
         if len(data) < _HEADER.size:
             raise ValueError("robust descriptor: truncated header")
-        magic, version, flags, width, height, x0, y0, x1, y1, ww, wh, n = _HEADER.unpack_from(data)
+        magic, version, flags, width, height, x0, y0, x1, y1, ww, wh, n, coarse = _HEADER.unpack_from(data)
         if magic != _MAGIC:
             raise ValueError("not a robust (ORB) descriptor: bad magic")
         if version != VERSION:
@@ -155,14 +182,20 @@ class RobustDescriptor:
         desc = np.frombuffer(data, np.uint8, 32 * n, pos).reshape(n, 32).copy()
         pos += 32 * n
         mdesc = np.frombuffer(data, np.uint8, 32 * n, pos).reshape(n, 32).copy() if mirror else None
-        return cls(width, height, (x0, y0, x1, y1), (ww, wh), xy, angle, octave, desc, mdesc)
+        if coarse > n:
+            raise ValueError(f"robust descriptor: {coarse} coarse features of {n}")
+        return cls(width, height, (x0, y0, x1, y1), (ww, wh), xy, angle, octave, desc, mdesc, coarse)
 
 
-def _grey(img: Image.Image) -> NDArray[np.uint8]:
+def _value(img: Image.Image) -> NDArray[np.uint8]:
+    """The HSV value channel, max(R, G, B): unchanged by a hue rotation, unlike luma."""
     if img.mode not in ("L", "RGB"):
         img = to_rgb(img)
-    grey: NDArray[np.uint8] = np.asarray(img.convert("L") if img.mode != "L" else img)
-    return grey
+    a = np.asarray(img)
+    if a.ndim == 2:
+        return np.ascontiguousarray(a)
+    v: NDArray[np.uint8] = np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2])
+    return v
 
 
 def _resize(grey: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]:
@@ -246,11 +279,16 @@ def _orb(n: int) -> cv2.ORB:
 
 
 def describe(
-    img: Image.Image, features: int = REF_FEATURES, mirror: bool = False, max_side: int = MAX_SIDE
+    img: Image.Image,
+    features: int = REF_FEATURES,
+    mirror: bool = False,
+    max_side: int = MAX_SIDE,
+    coarse: int = COARSE_FEATURES,
 ) -> RobustDescriptor:
     """The robust descriptor of ``img``: references with the defaults, queries with
-    ``features=QUERY_FEATURES, mirror=True`` (see ``describe_query``)."""
-    full = _grey(img)
+    ``features=QUERY_FEATURES, mirror=True`` (see ``describe_query``); ``coarse`` more features come from
+    the picture shrunk to ``COARSE_SIDE``."""
+    full = _value(img)
     height, width = full.shape
     work = _resize(full, max_side)
     x0, y0, x1, y1 = trim_box(work)
@@ -263,6 +301,46 @@ def describe(
         bx1, by1 = max(bx0 + 1, round(box[2])), max(by0 + 1, round(box[3]))
         box = (float(bx0), float(by0), float(bx1), float(by1))
         work = _resize(full[by0:by1, bx0:bx1], max_side)
+    work = np.asarray(cv2.equalizeHist(work), np.uint8)
+    main = _features(work, features, mirror)
+    parts = [main]
+    n_coarse = 0
+    wh, ww = work.shape
+    if coarse > 0 and max(ww, wh) >= 1.5 * COARSE_SIDE:
+        small = _resize(work, COARSE_SIDE)
+        c = _features(small, coarse, mirror)
+        sx, sy = ww / small.shape[1], wh / small.shape[0]
+        shift = round(math.log((sx + sy) / 2) / _LOG_PYRAMID)
+        xy = (np.round(c.xy * np.array([sx, sy], np.float32) * _XY_STEP) / _XY_STEP).astype(np.float32)
+        octave = np.minimum(c.octave.astype(np.int64) + shift, 255).astype(np.uint8)
+        parts.append(_Features(xy, c.angle, octave, c.desc, c.mdesc))
+        n_coarse = len(c.desc)
+    mdesc = None if not mirror else np.vstack([p.mdesc for p in parts if p.mdesc is not None])
+    return RobustDescriptor(
+        width,
+        height,
+        box,
+        (ww, wh),
+        np.vstack([p.xy for p in parts]).astype(np.float32),
+        np.concatenate([p.angle for p in parts]).astype(np.float32),
+        np.concatenate([p.octave for p in parts]).astype(np.uint8),
+        np.vstack([p.desc for p in parts]).astype(np.uint8),
+        mdesc,
+        n_coarse,
+    )
+
+
+@dataclass(frozen=True)
+class _Features:
+    xy: NDArray[np.float32]
+    angle: NDArray[np.float32]
+    octave: NDArray[np.uint8]
+    desc: NDArray[np.uint8]
+    mdesc: NDArray[np.uint8] | None
+
+
+def _features(work: NDArray[np.uint8], features: int, mirror: bool) -> _Features:
+    """ORB on ``work``: up to ``features`` keypoints (see ``_select``), and their mirrored descriptors."""
     wh, ww = work.shape
     empty: NDArray[np.uint8] = np.empty((0, 32), np.uint8)
     xy: NDArray[np.float32] = np.empty((0, 2), np.float32)
@@ -300,9 +378,9 @@ def describe(
                         j = lookup.get((round(k.pt[0] * 4), round(k.pt[1] * 4), k.octave))
                         if j is not None:
                             mdesc[i] = md[j]
-    return RobustDescriptor(width, height, box, (ww, wh), xy, angle, octave, desc, mdesc)
+    return _Features(xy, angle, octave, desc, mdesc)
 
 
 def describe_query(img: Image.Image, max_side: int = MAX_SIDE) -> RobustDescriptor:
     """A query's descriptor: more features, and the mirrored descriptors for flipped copies."""
-    return describe(img, features=QUERY_FEATURES, mirror=True, max_side=max_side)
+    return describe(img, features=QUERY_FEATURES, mirror=True, max_side=max_side, coarse=COARSE_FEATURES)

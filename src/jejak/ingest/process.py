@@ -62,6 +62,8 @@ class Processor:
         self.limits = limits
         self.options = options
         self.pdq_min_side = options.pdq_min_side
+        # the robust stage describes the value channel max(R, G, B): a reduced decode must keep colour
+        self._decode_mode = "RGB" if options.robust_features else "L"
         check_unique_names()
         self.hashers = image_hashers()
 
@@ -243,7 +245,7 @@ class Processor:
             exif = None
         if exif is not None and not exif.is_empty():
             rec.exif = exif
-        reduce_for_hashing(im, self.pdq_min_side)
+        reduce_for_hashing(im, self.pdq_min_side, self._decode_mode)
         try:
             im.load()
         except OSError as exc:
@@ -252,7 +254,7 @@ class Processor:
             rec.warn("decode", f"truncated image: perceptual hash of the part that decodes ({exc})")
             data.seek(0)
             im = open_image(data, self.limits.max_image_pixels)
-            reduce_for_hashing(im, self.pdq_min_side)
+            reduce_for_hashing(im, self.pdq_min_side, self._decode_mode)
             ImageFile.LOAD_TRUNCATED_IMAGES = True
             try:
                 im.load()

@@ -13,7 +13,9 @@ transform (rotation, uniform scale, translation, optionally mirrored):
    rotation (within ``ANGLE_TOL`` degrees) and its pyramid level agrees with the estimated scale (within
    one octave's worth, ``log(scale) / log(1.2)`` +- 1.5): a coincidental alignment of unrelated corners
    rarely satisfies both. Inliers are counted once per distinct reference location (2 px cells), since ORB
-   reports the same corner at several pyramid levels.
+   reports the same corner at several pyramid levels. The inliers must also spread: over at least
+   ``MIN_CELLS`` cells of an 8 x 8 grid on the reference, with a convex hull of at least ``MIN_HULL`` of
+   its area (one shared word or sticker is not the same picture; a 10 % crop of a text page still is).
 4. **Score** = the consistent distinct inliers. ``MIN_SCORE`` is the default acceptance threshold.
 
 Both the query's plain and mirrored descriptors (``describe_query``) are verified; the better one wins and
@@ -23,13 +25,10 @@ applied after mirroring the reference horizontally when ``mirrored``.
 
 ``RobustMatcher`` holds a ``RobustIndex`` and a descriptor source (its own dict, or a ``get_descriptor``
 callback so the service layer can load reference descriptors from the store on demand), and searches:
-shortlist ``SHORTLIST`` candidates, verify each, keep those scoring at least ``min_score``.
-
-Measured (own quick evaluation, 28 bases = 14 procedural + 14 scikit-image photos, 600 procedural
-distractor references, 24 edit families): 0 false hits in 421,344 impostor comparisons; recall 68-86 %
-per robust family, capped by the bases without corners (smooth "gradient" and "texture" scenes, and some
-"checker" ones) which ORB cannot describe. At 100,000 references (1,000 described pictures replicated with
-8 % of descriptor bits flipped): shortlist 7.8 ms, search with verification 43 ms mean (86 ms p95).
+shortlist ``SHORTLIST`` candidates by visual words, verify each in the orientation its words voted for
+(plain or mirrored; both when the votes are within ``ORIENTATION_RATIO``), keep those scoring at least
+``min_score``. Recall, false-match rate and costs (with a 100,000-reference index) are measured by
+``benchmarks/robustness.py``; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
+import faiss
 import numpy as np
 from numpy.typing import NDArray
 
@@ -47,7 +47,7 @@ from jejak.index.robust import RobustIndex
 
 MIN_SCORE = 14
 """Default acceptance threshold on the score (setting ``robust_min_score``)."""
-SHORTLIST = 24
+SHORTLIST = 16
 """Candidates verified per query (setting ``robust_shortlist``)."""
 RATIO = 0.85
 """Lowe's ratio test on Hamming distances (best < RATIO * second best)."""
@@ -61,14 +61,17 @@ ANGLE_TOL = 20.0
 """Degrees an inlier's orientation difference may deviate from the estimated rotation."""
 MIN_MATCHES = 6
 COVER_GRID = 8
-MIN_CELLS = 8
+MIN_CELLS = 5
 """The consistent inliers must fall in at least MIN_CELLS of the COVER_GRID x COVER_GRID cells of the
 reference: one shared word, logo or sticker is not the same picture."""
-MIN_HULL = 0.15
+MIN_HULL = 0.05
 """... and their convex hull must cover this fraction of the reference (a shared line of text does not)."""
 
-_BF = cv2.BFMatcher(cv2.NORM_HAMMING)
+ORIENTATION_RATIO = 0.9
+"""An orientation (plain or mirrored) of the query is verified when its vote is at least this fraction of
+the other's: near-symmetric pictures get both."""
 _LOG_OCTAVE = math.log(1.2)
+faiss.omp_set_num_threads(1)  # one small search per candidate: threads cost more than they give
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,23 @@ class RobustHit:
     evidence: RobustEvidence
 
 
+def _two_nearest(
+    qdesc: NDArray[np.uint8], rdesc: NDArray[np.uint8]
+) -> tuple[NDArray[np.int32], NDArray[np.int64]]:
+    """Hamming distances and indices of each query descriptor's two nearest reference descriptors:
+    FAISS's binary flat search (64-bit popcounts), 4x faster than ``cv2.batchDistance`` at 576 x 320."""
+    index = faiss.IndexBinaryFlat(256)
+    index.add(np.ascontiguousarray(rdesc, dtype=np.uint8))
+    dist, nidx = index.search(np.ascontiguousarray(qdesc, dtype=np.uint8), 2)
+    return dist, nidx
+
+
 def _putative(
     qdesc: NDArray[np.uint8], rdesc: NDArray[np.uint8]
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     if len(qdesc) < 2 or len(rdesc) < 2:
         return np.empty(0, np.intp), np.empty(0, np.intp)
-    dist, nidx = cv2.batchDistance(qdesc, rdesc, -1, normType=cv2.NORM_HAMMING, K=2)
+    dist, nidx = _two_nearest(qdesc, rdesc)
     ok = (dist[:, 0] <= MAX_HAMMING) & (dist[:, 0] < RATIO * dist[:, 1]) & (nidx[:, 0] >= 0)
     q = np.flatnonzero(ok)
     r = nidx[q, 0].astype(np.intp)
@@ -176,13 +190,16 @@ def _to_original(
     return rot, scale, float(t[0, 2]), float(t[1, 2])
 
 
-def verify(query: RobustDescriptor, ref: RobustDescriptor) -> RobustEvidence | None:
-    """The best geometric evidence that ``query`` shows ``ref`` (plain or mirrored), or None."""
+def verify(
+    query: RobustDescriptor, ref: RobustDescriptor, plain: bool = True, mirrored: bool = True
+) -> RobustEvidence | None:
+    """The best geometric evidence that ``query`` shows ``ref`` (plain or mirrored), or None.
+    ``plain=False`` or ``mirrored=False`` skips that orientation."""
     best: tuple[int, int, int, NDArray[np.float64], bool] | None = None
-    plain = _verify_set(query.xy, query.angle, query.octave, query.desc, ref)
-    if plain is not None:
-        best = (*plain, False)
-    if query.mirror_desc is not None and len(query):
+    found = _verify_set(query.xy, query.angle, query.octave, query.desc, ref) if plain else None
+    if found is not None:
+        best = (*found, False)
+    if mirrored and query.mirror_desc is not None and len(query):
         mangle = (180.0 - query.angle) % 360.0
         mir = _verify_set(
             query.mirrored_xy(), mangle.astype(np.float32), query.octave, query.mirror_desc, ref
@@ -231,12 +248,15 @@ class RobustMatcher:
         """Verified hits, best first."""
         threshold = MIN_SCORE if min_score is None else min_score
         hits: list[RobustHit] = []
-        for ref_id, _votes in self.index.candidates(desc, self.shortlist):
-            ref = self._get(ref_id)
+        for cand in self.index.candidates(desc, self.shortlist):
+            ref = self._get(cand.ref_id)
             if ref is None:
                 continue
-            ev = verify(desc, ref)
+            # verify the orientation the visual words point to; both when they hardly differ
+            plain = cand.plain >= ORIENTATION_RATIO * cand.mirror
+            mirrored = cand.mirror >= ORIENTATION_RATIO * cand.plain
+            ev = verify(desc, ref, plain=plain, mirrored=mirrored)
             if ev is not None and ev.score >= threshold:
-                hits.append(RobustHit(ref_id, ev.score, ev.inliers, ev))
+                hits.append(RobustHit(cand.ref_id, ev.score, ev.inliers, ev))
         hits.sort(key=lambda h: (-h.score, h.ref_id))
         return hits

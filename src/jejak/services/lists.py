@@ -13,6 +13,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+
 from jejak.config import Settings
 from jejak.errors import ConfigError, NotFound, StoreError
 from jejak.hashing.robust import REF_FEATURES, RobustDescriptor
@@ -291,12 +293,19 @@ def build_list(
 
 def reference_form(blob: bytes) -> bytes:
     """A seized image's robust descriptor as a list entry keeps it: its first ``REF_FEATURES`` features
-    (the strongest of each grid cell, round-robin, so the spread is kept) without the mirrored
-    descriptors (the query side carries those): 9.8 KB instead of 36 KB, as the benchmark measures."""
+    (the strongest of each grid cell, round-robin, so the spread is kept) and its coarse ones, without
+    the mirrored descriptors (the query side carries those): 12 KB instead of 58 KB, as the benchmark
+    measures."""
     d = RobustDescriptor.from_bytes(blob)
-    n = min(len(d), REF_FEATURES)
+    main = len(d) - d.coarse
+    keep = np.r_[0 : min(main, REF_FEATURES), main : len(d)]
     return dataclasses.replace(
-        d, xy=d.xy[:n], angle=d.angle[:n], octave=d.octave[:n], desc=d.desc[:n], mirror_desc=None
+        d,
+        xy=d.xy[keep],
+        angle=d.angle[keep],
+        octave=d.octave[keep],
+        desc=d.desc[keep],
+        mirror_desc=None,
     ).to_bytes()
 
 

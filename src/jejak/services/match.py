@@ -78,11 +78,12 @@ def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | Non
     if index is not None and (top < checkpoint or len(index) > 2 * n + 1000):
         index, checkpoint = None, 0
     refs: dict[int, RobustDescriptor] = {}
+    stale = 0
     for entry_id, blob in store.lists.entry_descriptors(ROBUST_NAME):
         try:
             refs[entry_id] = RobustDescriptor.from_bytes(blob)
         except ValueError:
-            continue  # another descriptor version: rebuild the list from its media to use it
+            stale += 1  # another descriptor version: rebuild the list from its media to use it
     if index is None:
         index = RobustIndex.build(sorted(refs.items()))
         action = "built"
@@ -93,20 +94,24 @@ def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | Non
         folder.mkdir(parents=True, exist_ok=True)
         index.meta = {"checkpoint": top}
         index.save(path)
+    if stale:
+        action += f"; {stale} list entries with descriptors of another version skipped (rebuild those lists)"
     return RobustMatcher(index, refs.get, shortlist=settings.robust_shortlist), action
 
 
 def robust_hits(
     store: Store, settings: Settings, case_id: int, matcher: RobustMatcher, skip: set[tuple[int, int]]
-) -> tuple[list[Hit], int]:
-    """Robust-stage hits of the case's described contents (pairs in ``skip`` are already hit), and the
-    number of contents searched."""
+) -> tuple[list[Hit], int, int]:
+    """Robust-stage hits of the case's described contents (pairs in ``skip`` are already hit), the
+    number of contents searched, and the number skipped because their descriptor has another version
+    (described by an older jejak: re-ingest the evidence to search them)."""
     found: list[tuple[int, int, RobustHit]] = []
-    searched = 0
+    searched = stale = 0
     for content_id, blob in store.matches.case_descriptors(case_id, ROBUST_NAME):
         try:
             desc = RobustDescriptor.from_bytes(blob)
         except ValueError:
+            stale += 1
             continue
         searched += 1
         for hit in matcher.search(desc, settings.robust_min_score):
@@ -119,7 +124,7 @@ def robust_hits(
         if lid is not None:
             evidence = asdict(hit.evidence)
             hits.append(Hit(content_id, entry, lid, ROBUST_NAME, 0, None, evidence))
-    return hits, searched
+    return hits, searched, stale
 
 
 def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
@@ -159,8 +164,13 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         matcher, action = ensure_robust(store, settings)
         if matcher is not None:
             skip = {(h.content_id, h.entry_id) for h in hits + pdq_hits}
-            robust, searched = robust_hits(store, settings, row.id, matcher, skip)
-            report["robust"] = {"action": action, "references": len(matcher), "searched": searched}
+            robust, searched, stale = robust_hits(store, settings, row.id, matcher, skip)
+            report["robust"] = {
+                "action": action,
+                "references": len(matcher),
+                "searched": searched,
+                "stale": stale,
+            }
     all_hits = hits + pdq_hits + robust
     store.matches.replace_hits(row.id, all_hits, _now())
     report.update(
