@@ -436,7 +436,7 @@ def run(args: argparse.Namespace) -> Run:
         phases["robust index build"] = time.perf_counter() - t
     base_jpegs = [r.jpeg for r in done_refs[: len(bases)]]
     ref_descriptors = [r.descriptor for r in done_refs] if stage is not None else []
-    for r in done_refs:
+    for r in done_refs:  # the run keeps its own lists of these; the results keep their hashes only
         r.descriptor = None
         r.jpeg = None
 

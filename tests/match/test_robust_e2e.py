@@ -95,6 +95,7 @@ def test_descriptors_of_an_older_version_are_reported_stale(
     engine.dispose()
     report = cli("match", "--case", CASE, "--json").json()
     assert report["robust"]["stale"] == 1 and report["robust"]["searched"] >= 1
+    assert report["robust"]["stale_entries"] == 0
     recs = {r["sha256"]: r for r in cli("triage", "--case", CASE, "--format", "jsonl").jsonl()}
     assert recs[copy["sha256"]]["status"] == "new"  # only the robust stage could find this edit
     others = [c for c in manifest["hard_copies"][1:] if recs[c["sha256"]]["status"] == "known"]

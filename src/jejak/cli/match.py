@@ -128,11 +128,16 @@ def match_cmd(
         f"rotated/mirrored, {report['robust_hits']} robust); {report['below_quality']} images below the "
         "PDQ quality gate"
     )
-    stale = (report.get("robust") or {}).get("stale", 0)
-    if stale:
+    robust = report.get("robust") or {}
+    if robust.get("stale"):
         err.print(
-            f"[yellow]warning:[/] {stale} images were described by an older jejak and skipped by the robust "
-            "stage: ingest the evidence again to search them"
+            f"[yellow]warning:[/] {robust['stale']} images were described by an older jejak and skipped by "
+            "the robust stage: ingest the evidence again to search them"
+        )
+    if robust.get("stale_entries"):
+        err.print(
+            f"[yellow]warning:[/] {robust['stale_entries']} list entries were described by an older jejak "
+            "and skipped by the robust stage: build those lists again to use them"
         )
 
 

@@ -59,13 +59,14 @@ def ensure_index(store: Store, settings: Settings) -> tuple[ListIndex, str]:
     return idx, action
 
 
-def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | None, str]:
+def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | None, str, int]:
     """The robust-stage matcher over every list entry built from media, or None when there are none.
     Its index is persisted beside the PDQ index with the same rules (grows, checkpointed, rebuilt when
-    missing or unreadable); the reference descriptors are read from the store."""
+    missing or unreadable); the reference descriptors are read from the store. Also returns the number of
+    list entries skipped because their descriptor has another version (rebuild those lists to use them)."""
     n, top = store.lists.descriptor_count(ROBUST_NAME)
     if n == 0:
-        return None, "none"
+        return None, "none", 0
     folder = index_folder(settings)
     path = folder / "robust.npz"
     index: RobustIndex | None = None
@@ -94,9 +95,7 @@ def ensure_robust(store: Store, settings: Settings) -> tuple[RobustMatcher | Non
         folder.mkdir(parents=True, exist_ok=True)
         index.meta = {"checkpoint": top}
         index.save(path)
-    if stale:
-        action += f"; {stale} list entries with descriptors of another version skipped (rebuild those lists)"
-    return RobustMatcher(index, refs.get, shortlist=settings.robust_shortlist), action
+    return RobustMatcher(index, refs.get, shortlist=settings.robust_shortlist), action, stale
 
 
 def robust_hits(
@@ -161,7 +160,7 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
                     pdq_hits.append(Hit(content_id, entry, lid, "pdq", dist, variant))
     robust: list[Hit] = []
     if lists and settings.robust_enabled:
-        matcher, action = ensure_robust(store, settings)
+        matcher, action, stale_entries = ensure_robust(store, settings)
         if matcher is not None:
             skip = {(h.content_id, h.entry_id) for h in hits + pdq_hits}
             robust, searched, stale = robust_hits(store, settings, row.id, matcher, skip)
@@ -170,6 +169,7 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
                 "references": len(matcher),
                 "searched": searched,
                 "stale": stale,
+                "stale_entries": stale_entries,
             }
     all_hits = hits + pdq_hits + robust
     store.matches.replace_hits(row.id, all_hits, _now())

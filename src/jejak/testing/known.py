@@ -147,9 +147,17 @@ def _vics_entry(i: int, data: bytes, category: str | None, series: str | None, m
     )
 
 
+def _place(parent: Path, folder: str, rel: str, data: bytes) -> dict[str, str]:
+    """Write ``data`` to ``parent/folder/rel``; its manifest record: path ``folder/rel`` and SHA-256."""
+    target = parent / folder / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return {"path": f"{folder}/{rel}", "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def build_known_material(root: Path, seed: int = 2026) -> dict[str, Any]:
     root = Path(root)
-    laptop = root / "seizure" / "laptop"
+    seizure = root / "seizure"
     lists = root / "lists"
     lists.mkdir(parents=True, exist_ok=True)
     originals = [jpeg_bytes(_picture(seed, i), quality=90) for i in range(N_REFERENCES)]
@@ -164,58 +172,27 @@ def build_known_material(root: Path, seed: int = 2026) -> dict[str, Any]:
     }
 
     # The unit's reference pictures themselves (what `jejak lists build` describes for the robust stage).
-    reference = root / "reference"
-    reference.mkdir(parents=True, exist_ok=True)
     for i, data in enumerate(originals):
-        (reference / f"ref-{i:02d}.jpg").write_bytes(data)
-        manifest["references"].append(
-            {"reference": i, "path": f"reference/ref-{i:02d}.jpg", "sha256": hashlib.sha256(data).hexdigest()}
-        )
-    tablet = root / "seizure" / "tablet"
+        manifest["references"].append({"reference": i, **_place(root, "reference", f"ref-{i:02d}.jpg", data)})
     for ref, edit, rel in HARD_COPIES:
         data = _edit(_picture(seed, ref), originals[ref], edit)
-        (tablet / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tablet / rel).write_bytes(data)
         manifest["hard_copies"].append(
-            {
-                "reference": ref,
-                "edit": edit,
-                "path": f"tablet/{rel}",
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
+            {"reference": ref, "edit": edit, **_place(seizure, "tablet", rel, data)}
         )
     for n in range(N_TABLET_DISTRACTORS):
         img = procedural_image(seed * 15_485_863 + n, 900, 700, DISTRACTOR_STYLES[n % len(DISTRACTOR_STYLES)])
         data = jpeg_bytes(img, quality=85)
-        rel = f"Pictures/IMG_{n:04d}.jpg"
-        (tablet / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tablet / rel).write_bytes(data)
-        manifest["tablet_distractors"].append(
-            {"path": f"tablet/{rel}", "sha256": hashlib.sha256(data).hexdigest()}
-        )
+        manifest["tablet_distractors"].append(_place(seizure, "tablet", f"Pictures/IMG_{n:04d}.jpg", data))
 
     for ref, edit, rel in COPIES:
         data = _edit(_picture(seed, ref), originals[ref], edit)
-        target = laptop / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        manifest["copies"].append(
-            {
-                "reference": ref,
-                "edit": edit,
-                "path": f"laptop/{rel}",
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        )
+        manifest["copies"].append({"reference": ref, "edit": edit, **_place(seizure, "laptop", rel, data)})
     for n in range(N_DISTRACTORS):
         img = procedural_image(
             seed * 104_729 + n, 800, 600, REFERENCE_STYLES[(n + 3) % len(REFERENCE_STYLES)]
         )
         data = jpeg_bytes(img, quality=85)
-        rel = f"Pictures/camera/IMG_{n:04d}.jpg"
-        (laptop / rel).parent.mkdir(parents=True, exist_ok=True)
-        (laptop / rel).write_bytes(data)
-        manifest["distractors"].append({"path": f"laptop/{rel}", "sha256": hashlib.sha256(data).hexdigest()})
+        manifest["distractors"].append(_place(seizure, "laptop", f"Pictures/camera/IMG_{n:04d}.jpg", data))
 
     # Two "operating system" files that an NSRL-style known-good list describes.
     os_files = {
@@ -223,9 +200,7 @@ def build_known_material(root: Path, seed: int = 2026) -> dict[str, Any]:
         "Windows/System32/license.rtf": b"{\\rtf1\\ansi Demo operating system licence (synthetic).\\par}\n",
     }
     for rel, data in os_files.items():
-        (laptop / rel).parent.mkdir(parents=True, exist_ok=True)
-        (laptop / rel).write_bytes(data)
-        manifest["known_good"].append({"path": f"laptop/{rel}", "sha256": hashlib.sha256(data).hexdigest()})
+        manifest["known_good"].append(_place(seizure, "laptop", rel, data))
 
     # Project VIC hash set, release 2026-10: references 0-6 with categories; 7 is listed too.
     cats = ["1", "1", "1", "2", "1", "4", "1", None]
