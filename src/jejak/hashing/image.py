@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias
 
+import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from jejak.errors import LimitExceeded
@@ -57,6 +59,20 @@ def reduce_for_hashing(im: Image.Image, min_side: int, mode: str = "L") -> None:
     scale = min_side / short
     # Mode L: libjpeg hands over the Y channel, which is the luma PDQ needs, and skips colour conversion.
     im.draft(mode, (max(1, round(w * scale)), max(1, round(h * scale))))
+
+
+Picture: TypeAlias = "Image.Image | NDArray[np.uint8]"
+"""What media hashers take: a decoded Pillow image, or its pixels from ``as_pixels`` (decode once, convert
+to an array once, feed every hasher)."""
+
+
+def as_pixels(im: Picture) -> NDArray[np.uint8]:
+    """The picture's 8-bit pixels: (h, w) for greyscale (mode L), (h, w, 3) RGB for every other mode."""
+    if isinstance(im, np.ndarray):
+        return im
+    if im.mode not in ("L", "RGB"):
+        im = to_rgb(im)
+    return np.asarray(im, np.uint8)
 
 
 def to_rgb(im: Image.Image) -> Image.Image:

@@ -14,11 +14,11 @@ import functools
 from collections.abc import Callable
 from typing import ClassVar
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 
-from jejak.hashing.image import to_rgb
+from jejak.hashing.image import Picture, as_pixels
 from jejak.model import HashValue, Kind
 
 _N = 64  # the reference downsamples to 64x64 ...
@@ -132,23 +132,29 @@ def pdq_dihedral_from_luma(
     return {v: _hex(_TRANSFORMS[v](grid)) for v in variants}, _quality(grid)
 
 
-def luma_of(im: Image.Image) -> NDArray[np.float32]:
+def luma_of(im: Picture) -> NDArray[np.float32]:
     """Luma as the reference computes it (0.299 R + 0.587 G + 0.114 B); a greyscale image is its own luma
     (JPEGs decoded straight to their Y channel arrive here as mode L)."""
-    if im.mode == "L":
-        return np.asarray(im, dtype=np.float32)
-    rgb = np.asarray(to_rgb(im), dtype=np.float32)
-    luma: NDArray[np.float32] = rgb[:, :, 0] * np.float32(0.299)
-    luma += rgb[:, :, 1] * np.float32(0.587)
-    luma += rgb[:, :, 2] * np.float32(0.114)
+    a = as_pixels(im)
+    if a.ndim == 2:
+        return a.astype(np.float32)
+    # Per-channel tables of the float32 products, summed in the reference's order: bit for bit the same
+    # as converting the picture to float and weighting it, in a third of the time (no float RGB copy).
+    r, g, b = cv2.split(a)
+    luma = np.asarray(cv2.LUT(r, _LUMA_LUT[0]), np.float32)
+    luma += cv2.LUT(g, _LUMA_LUT[1])
+    luma += cv2.LUT(b, _LUMA_LUT[2])
     return luma
+
+
+_LUMA_LUT = np.arange(256, dtype=np.float32)[None, :] * np.array([[0.299], [0.587], [0.114]], np.float32)
 
 
 class Pdq:
     NAME: ClassVar[str] = "pdq"
     KINDS: ClassVar[frozenset[Kind]] = frozenset({Kind.IMAGE})
 
-    def hash_image(self, im: Image.Image) -> tuple[HashValue, ...]:
+    def hash_image(self, im: Picture) -> tuple[HashValue, ...]:
         """The plain hash (algorithm "pdq") and its seven dihedral variants ("pdq.rot90", ...), which let
         the matcher find flipped and rotated copies without storing eight hashes per list entry."""
         hashes, quality = pdq_dihedral_from_luma(luma_of(im))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from PIL import Image
-
+from jejak.hashing.image import Picture
 from jejak.hashing.pdq import Pdq
 from jejak.hashing.stream import StreamHasher
 from jejak.model import HashValue, Kind
@@ -19,7 +18,7 @@ class ImageHasher(Protocol):
     NAME: ClassVar[str]
     KINDS: ClassVar[frozenset[Kind]]
 
-    def hash_image(self, im: Image.Image) -> tuple[HashValue, ...]: ...
+    def hash_image(self, im: Picture) -> tuple[HashValue, ...]: ...
 
 
 DIGEST_NAMES: tuple[str, ...] = StreamHasher.NAMES

@@ -58,9 +58,8 @@ from typing import ClassVar
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 
-from jejak.hashing.image import to_rgb
+from jejak.hashing.image import Picture, as_pixels
 
 NAME = "orb"
 """The algorithm name stored beside descriptors."""
@@ -187,15 +186,13 @@ class RobustDescriptor:
         return cls(width, height, (x0, y0, x1, y1), (ww, wh), xy, angle, octave, desc, mdesc, coarse)
 
 
-def _value(img: Image.Image) -> NDArray[np.uint8]:
+def _value(img: Picture) -> NDArray[np.uint8]:
     """The HSV value channel, max(R, G, B): unchanged by a hue rotation, unlike luma."""
-    if img.mode not in ("L", "RGB"):
-        img = to_rgb(img)
-    a = np.asarray(img)
+    a = as_pixels(img)
     if a.ndim == 2:
         return np.ascontiguousarray(a)
-    v: NDArray[np.uint8] = np.maximum(np.maximum(a[..., 0], a[..., 1]), a[..., 2])
-    return v
+    r, g, b = cv2.split(a)
+    return np.asarray(cv2.max(cv2.max(r, g), b), np.uint8)
 
 
 def _resize(grey: NDArray[np.uint8], max_side: int) -> NDArray[np.uint8]:
@@ -230,7 +227,12 @@ def _run(flags: NDArray[np.bool_], limit: int) -> int:
 def _side(g: NDArray[np.float32], limit: int) -> int:
     """Fill lines at the start of ``g`` (rows): the longest prefix of fill-like lines that ends at a clear
     step (the edge of a pasted picture), so smooth skies and gradients of the picture itself are kept."""
-    f = _run(_fill_lines(g[: limit + 1]), limit)
+    # A line's flag depends on its neighbours only, so flags over g[: k + 1] are final for lines < k:
+    # look at a few lines first (most pictures have no border) and at all ``limit`` only when they are fill.
+    k = min(limit, 4)
+    f = _run(_fill_lines(g[: k + 1]), k)
+    if f == k and k < limit:
+        f = _run(_fill_lines(g[: limit + 1]), limit)
     if f == 0 or f >= len(g):
         return 0
     steps = np.abs(np.diff(g[: f + 1], axis=0)).mean(axis=1)  # steps[p - 1]: between lines p - 1 and p
@@ -253,7 +255,7 @@ def _select(kps: Sequence[cv2.KeyPoint], w: int, h: int, n: int) -> list[int]:
     if len(kps) <= n:
         return list(range(len(kps)))
     resp = np.array([k.response for k in kps], np.float32)
-    pts = np.array([k.pt for k in kps], np.float32)
+    pts = np.asarray(cv2.KeyPoint_convert(kps), np.float32)  # type: ignore[attr-defined]
     cx = np.minimum((pts[:, 0] * _GRID / w).astype(np.int64), _GRID - 1)
     cy = np.minimum((pts[:, 1] * _GRID / h).astype(np.int64), _GRID - 1)
     cell = cy * _GRID + cx
@@ -279,7 +281,7 @@ def _orb(n: int) -> cv2.ORB:
 
 
 def describe(
-    img: Image.Image,
+    img: Picture,
     features: int = REF_FEATURES,
     mirror: bool = False,
     max_side: int = MAX_SIDE,
@@ -354,33 +356,56 @@ def _features(work: NDArray[np.uint8], features: int, mirror: bool) -> _Features
         keep = [kps[i] for i in _select(kps, ww, wh, features)]
         kps2, d = orb.compute(work, keep)
         if d is not None and len(kps2):
-            xy = (np.round(np.array([k.pt for k in kps2]) * _XY_STEP) / _XY_STEP).astype(np.float32)
+            pts = np.asarray(cv2.KeyPoint_convert(kps2), np.float64)  # type: ignore[attr-defined]
+            xy = (np.round(pts * _XY_STEP) / _XY_STEP).astype(np.float32)
             steps = np.round(np.array([k.angle for k in kps2]) / _ANGLE_STEP) % 256
             angle = (steps * _ANGLE_STEP).astype(np.float32)
             octave = np.array([k.octave for k in kps2], np.uint8)
             desc = np.asarray(d, np.uint8)
             if mirror:
                 flipped = cv2.flip(work, 1)
+                # the same keypoints, mirrored: x -> w - 1 - x, angle -> 180 - angle
+                mx = (np.float32(ww - 1) - xy[:, 0]).tolist()
+                my = xy[:, 1].tolist()
+                ma = ((180.0 - np.array([k.angle for k in kps2], np.float64)) % 360.0).tolist()
                 mk = [
-                    cv2.KeyPoint(
-                        float(ww - 1 - x), float(y), k.size, (180.0 - k.angle) % 360.0, k.response, k.octave
-                    )
-                    for k, (x, y) in zip(kps2, xy, strict=True)
+                    cv2.KeyPoint(x, y, k.size, a, k.response, k.octave)
+                    for k, x, y, a in zip(kps2, mx, my, ma, strict=True)
                 ]
                 mk2, md = orb.compute(flipped, mk)
-                # compute drops keypoints too near the border; keep the sets aligned by position
-                mdesc = np.zeros_like(desc)
-                if md is not None and len(mk2):
-                    lookup = {
-                        (round(k.pt[0] * 4), round(k.pt[1] * 4), k.octave): i for i, k in enumerate(mk2)
-                    }
-                    for i, k in enumerate(mk):
-                        j = lookup.get((round(k.pt[0] * 4), round(k.pt[1] * 4), k.octave))
-                        if j is not None:
-                            mdesc[i] = md[j]
+                mdesc = _align(mk, mk2, None if md is None else np.asarray(md, np.uint8), len(desc))
     return _Features(xy, angle, octave, desc, mdesc)
 
 
-def describe_query(img: Image.Image, max_side: int = MAX_SIDE) -> RobustDescriptor:
+def _keys(kps: Sequence[cv2.KeyPoint]) -> NDArray[np.int64]:
+    """(n, 3) position in quarter pixels and octave of each keypoint: identifies it across ``compute``."""
+    if not kps:
+        return np.empty((0, 3), np.int64)
+    pts = np.asarray(cv2.KeyPoint_convert(kps), np.float64)  # type: ignore[attr-defined]
+    octave = np.fromiter((k.octave for k in kps), np.int64, len(kps))
+    return np.column_stack([np.round(pts * 4).astype(np.int64), octave])
+
+
+def _align(
+    asked: Sequence[cv2.KeyPoint], got: Sequence[cv2.KeyPoint], desc: NDArray[np.uint8] | None, n: int
+) -> NDArray[np.uint8]:
+    """``desc`` (computed for ``got``) reordered to ``asked``: ``compute`` drops keypoints too near the
+    border and keeps the rest in order; a dropped one gets an all-zero row."""
+    out: NDArray[np.uint8] = np.zeros((n, 32), np.uint8)
+    if desc is None or not len(got):
+        return out
+    ka, kg = _keys(asked), _keys(got)
+    if len(ka) == len(kg) and np.array_equal(ka, kg):
+        out[:] = desc
+        return out
+    lookup = {tuple(k): j for j, k in enumerate(kg.tolist())}
+    for i, k in enumerate(ka.tolist()):
+        j = lookup.get(tuple(k))
+        if j is not None:
+            out[i] = desc[j]
+    return out
+
+
+def describe_query(img: Picture, max_side: int = MAX_SIDE) -> RobustDescriptor:
     """A query's descriptor: more features, and the mirrored descriptors for flipped copies."""
     return describe(img, features=QUERY_FEATURES, mirror=True, max_side=max_side, coarse=COARSE_FEATURES)

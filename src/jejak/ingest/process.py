@@ -14,7 +14,7 @@ from jejak.errors import EvidenceError, JejakError, LimitExceeded
 from jejak.evidence.archives import expand_7z, expand_single_stream, expand_tar, expand_zip
 from jejak.evidence.base import Member
 from jejak.evidence.disk import DiskImage, open_disk_stream
-from jejak.hashing.image import open_image, reduce_for_hashing
+from jejak.hashing.image import as_pixels, open_image, reduce_for_hashing
 from jejak.hashing.registry import HashOptions, check_unique_names, image_hashers
 from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.hashing.robust import describe
@@ -260,12 +260,13 @@ class Processor:
                 im.load()
             finally:
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
+        pixels = as_pixels(im)  # converted once for every hasher
         for hasher in self.hashers:
-            rec.hashes.extend(hasher.hash_image(im))
+            rec.hashes.extend(hasher.hash_image(pixels))
         if self.options.robust_features:
             try:
                 desc = describe(
-                    im,
+                    pixels,
                     features=self.options.robust_features,
                     mirror=True,
                     max_side=self.options.robust_max_side,
