@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness clean
+.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio clean
 
 install: $(STAMP)
 
@@ -57,7 +57,20 @@ demo: install
 	$(DEMO) lists import demo/lists/projectvic-2026-11.json --name ProjectVIC --by "demo examiner"
 	$(DEMO) lists show ProjectVIC
 	$(DEMO) match --case DEMO-2026-0001
-	@echo "== only the known items, as CSV; and the case as a VICS 2.0 export"
+	@echo "== video and audio: a unit's known clip (vPDQ frame hashes) and known song (Chromaprint fingerprint)"
+	$(DEMO) lists build demo/reference-media --name unit-media --category 1 --series "Demo Series Blue"
+	@echo "== a messenger export: the clip inside a longer re-encoded video, one of its frames as a still,"
+	@echo "   two videos with different pictures sharing the song, an unrelated video and voice note"
+	$(DEMO) ingest demo/seizure/messenger --case DEMO-2026-0001
+	$(DEMO) triage --case DEMO-2026-0001 --format table --exhibit messenger
+	$(DEMO) links --case DEMO-2026-0001
+	@echo "== the video's contact sheet, greyscale and blurred (--reveal shows it sharp); a categorised segment"
+	$(DEMO) preview VID-20260301-WA0001.mp4 --case DEMO-2026-0001 --output demo/contact-sheet.png
+	$(DEMO) segment add VID-20260301-WA0001.mp4 --case DEMO-2026-0001 --start 12 --end 20 --category 1
+	@echo "== the unit's known videos as Meta vPDQ files, imported again as a partner's list"
+	$(DEMO) lists export unit-media --format vpdq --output demo/vpdq
+	$(DEMO) lists import demo/vpdq --format vpdq --name partner-vpdq --by "demo examiner"
+	@echo "== only the known items, as CSV; and the case as a VICS 2.0 export (with the video's segment)"
 	$(DEMO) triage --case DEMO-2026-0001 --status known --format csv | cut -d, -f4-7,14-18 | head -12
 	$(DEMO) export --case DEMO-2026-0001 --format vics --output demo/DEMO-2026-0001.vics.json
 	@echo "Database: demo/jejak.db   (try: $(DEMO) triage --case DEMO-2026-0001 --format jsonl)"
@@ -74,7 +87,7 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: bench-ingest bench-index bench-lists bench-robustness
+bench: bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio
 
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
@@ -87,6 +100,15 @@ bench-lists: install
 
 bench-robustness: install
 	$(BIN)/python benchmarks/robustness.py
+
+# Meta's vpdq package (the video benchmark's third column) builds against Debian's FFmpeg development files.
+bench-video: install
+	@dpkg-query -W libavcodec-dev >/dev/null 2>&1 || apt-get install -y -qq libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev pkg-config cmake
+	@$(BIN)/python -c "import vpdq" 2>/dev/null || $(BIN)/python -m pip install -q vpdq
+	$(BIN)/python benchmarks/video.py
+
+bench-audio: install
+	$(BIN)/python benchmarks/audio.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -28,7 +28,12 @@ class Settings(BaseSettings):
     max_total_expanded: int = Field(64 * GiB, description="bytes expanded from one top-level container")
     max_archive_members: int = Field(1_000_000, description="members read from one archive")
     max_image_pixels: int = Field(200_000_000, description="image width x height decoded")
-    max_media_seconds: float = Field(60.0, description="time allowed to decode and hash one file's media")
+    max_media_seconds: float = Field(
+        600.0, description="time allowed to decode and hash one file's media (a long video included)"
+    )
+    max_media_duration: float = Field(
+        6 * 3600.0, description="seconds of a video or audio track hashed; the rest is left with a warning"
+    )
     spool_memory: int = Field(
         64 * MiB,
         description="archive members are buffered in RAM up to this size, then in an anonymous temp file",
@@ -65,6 +70,37 @@ class Settings(BaseSettings):
         14, description="verified, geometrically consistent inliers a robust-stage hit needs"
     )
     robust_shortlist: int = Field(16, description="candidates per image that are geometrically verified")
+    video_enabled: bool = Field(
+        True, description="hash videos at ingest: vPDQ frame hashes, container metadata, contact sheet"
+    )
+    video_fps: float = Field(1.0, description="video frames hashed per second (vPDQ); 0 hashes every frame")
+    video_reference_fps: float = Field(
+        0.0,
+        description="video frames hashed per second for list entries ('lists build'); 0: every frame, so "
+        "that a seized copy sampled at any phase finds its own frame among them",
+    )
+    vpdq_distance: int = Field(31, description="PDQ distance at which two video frames match (vPDQ)")
+    vpdq_quality: int = Field(50, description="video frames below this PDQ quality are not compared")
+    vpdq_reference_share: float = Field(
+        0.8, description="share of a known video's frames a seized video must contain to match (vPDQ)"
+    )
+    vpdq_query_share: float = Field(
+        0.0,
+        description="share of the seized video's own frames that must match (0: a long video holding "
+        "a known clip matches)",
+    )
+    contact_sheet_frames: int = Field(
+        16, description="frames in a video's stored contact sheet (0: none); blurred when shown"
+    )
+    audio_enabled: bool = Field(
+        True, description="fingerprint the audio of videos and audio files (Chromaprint) at ingest"
+    )
+    audio_min_segment: float = Field(
+        5.0, description="seconds of shared audio that make an audio match or link"
+    )
+    audio_max_ber: float = Field(
+        0.2, description="bit error rate at or below which aligned audio fingerprints agree"
+    )
     stack_pdq_threshold: int = Field(
         31, description="PDQ distance that puts two contents of a case in one near-duplicate stack"
     )

@@ -3,6 +3,7 @@
 JejakError                     exit 1
 ├── ConfigError                exit 2   bad settings or arguments
 ├── MissingDependency          exit 3   an optional extra is not installed
+│   └── MissingLibrary                  a system library (ctypes) is not installed
 ├── NotFound                   exit 4   a case, exhibit, list... that does not exist
 ├── AlreadyExists              exit 5   creating something that exists
 ├── EvidenceError              exit 6   evidence that cannot be opened at all
@@ -32,6 +33,20 @@ class MissingDependency(JejakError):
         )
         self.module = module
         self.extra = extra
+
+
+class MissingLibrary(MissingDependency):
+    """A system library that jejak loads at run time (ctypes), not a Python extra, is not installed."""
+
+    def __init__(self, library: str, package: str) -> None:
+        JejakError.__init__(
+            self,
+            f"the system library {library!r} is not installed: apt-get install {package} "
+            f"(Debian/Ubuntu; or run 'make install', which installs jejak's Debian packages)",
+        )
+        self.module = library
+        self.extra = ""
+        self.package = package
 
 
 class NotFound(JejakError):

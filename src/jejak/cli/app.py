@@ -11,7 +11,8 @@ import typer
 
 from jejak.cli.common import check_format, open_store, settings, state
 from jejak.cli.lists import lists_app
-from jejak.cli.match import export_cmd, match_cmd, triage_cmd
+from jejak.cli.match import export_cmd, hit_counts, match_cmd, triage_cmd
+from jejak.cli.media import links_cmd, preview_cmd, segment_app
 from jejak.cli.output import emit, err, ingest_progress, write_table
 from jejak.config import Settings
 from jejak.errors import JejakError
@@ -31,6 +32,9 @@ app.add_typer(lists_app, name="lists")
 app.command("match")(match_cmd)
 app.command("triage")(triage_cmd)
 app.command("export")(export_cmd)
+app.command("links")(links_cmd)
+app.command("preview")(preview_cmd)
+app.add_typer(segment_app, name="segment")
 
 
 @app.callback()
@@ -106,10 +110,12 @@ def ingest(
     )
     m = summary.get("match")
     if m:
+        err.print(f"matched against {m['lists']} lists: {hit_counts(m)}; see 'jejak triage --case {case}'")
+    links = (m or {}).get("links") or summary.get("links") or {}
+    if any(links.values()):
         err.print(
-            f"matched against {m['lists']} lists: {m['contents_hit']} contents hit ({m['exact_hits']} exact, "
-            f"{m['pdq_hits']} PDQ of which {m['dihedral_hits']} rotated/mirrored, "
-            f"{m['robust_hits']} robust); see 'jejak triage --case {case}'"
+            f"linked: {links.get('vpdq', 0)} pairs of videos sharing a clip, {links.get('chromaprint', 0)} "
+            f"pairs of recordings sharing audio; see 'jejak links --case {case}'"
         )
     for r in summary["runs"]:
         if r["leaves_skipped_as_already_done"]:
@@ -220,14 +226,17 @@ def demo_build(folder: Path, seed: Annotated[int, typer.Option("--seed")] = 2026
     """Write the benign synthetic seizure (procedural images only) under FOLDER/seizure, and known-hash
     lists describing some of its pictures under FOLDER/lists."""
     from jejak.testing.known import build_known_material
+    from jejak.testing.known_media import build_known_media
     from jejak.testing.seizure import build_seizure
 
     manifest = build_seizure(folder, seed=seed)
     known = build_known_material(folder, seed=seed)
+    build_known_media(folder, seed=seed)
     err.print(
         f"synthetic seizure written to {folder / 'seizure'} ({len(manifest['files'])} files in the manifest; "
-        f"laptop: {len(known['copies'])} copies of listed pictures, {len(known['distractors'])} new ones); "
-        f"lists in {folder / 'lists'}"
+        f"laptop: {len(known['copies'])} copies of listed pictures, {len(known['distractors'])} new ones; "
+        f"messenger: generated videos and sound); lists in {folder / 'lists'}, known media in "
+        f"{folder / 'reference-media'}"
     )
 
 

@@ -55,7 +55,12 @@ def import_cmd(
     file: Annotated[Path, typer.Argument(help="the list file (VICS JSON, ICSE CSV, NSRL, md5sum, ...)")],
     name: Annotated[str, typer.Option("--name", help="the list's name; a re-import adds a version")],
     fmt: Annotated[
-        str, typer.Option("--format", help="auto | vics | icse | csv | md5sum | hashdeep | nsrl | pdq")
+        str,
+        typer.Option(
+            "--format",
+            help="auto | vics | icse | csv | md5sum | hashdeep | nsrl | pdq | vpdq (a file "
+            "or folder of Meta vPDQ video hashes)",
+        ),
     ] = "auto",
     scheme: Annotated[
         str | None, typer.Option("--scheme", help="category scheme: vic-us | vic-legacy | uk | industry")
@@ -77,6 +82,10 @@ def import_cmd(
     removed and unchanged are counted, and who imported what when is kept."""
     if pdq_threshold is not None and not 0 <= pdq_threshold <= 256:
         raise ConfigError("--pdq-threshold must be between 0 and 256")
+    if fmt == "vpdq":  # one known video per file (or per *.txt of a folder), matched by the video stage
+        report = svc.import_vpdq(open_store(), [file], name, scheme=scheme, by=by)
+        _print_version(report, as_json)
+        return
     report = svc.import_list(
         open_store(),
         file,
@@ -218,13 +227,20 @@ def binary_output(output: Path | None) -> Iterator[BinaryIO]:
 def export_cmd(
     name: Annotated[str, typer.Argument()],
     fmt: Annotated[
-        str, typer.Option("--format", help="vics | csv | pdq | icse | md5sum | hashdeep")
+        str, typer.Option("--format", help="vics | csv | pdq | icse | md5sum | hashdeep | vpdq")
     ] = "vics",
     profile: Annotated[str, typer.Option("--profile", help="VICS profile: US | UK | Default")] = "US",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")] = None,
 ) -> None:
-    """Write a list's active entries in a list format."""
+    """Write a list's active entries in a list format; vpdq writes one vPDQ file per known video into the
+    --output folder."""
     store = open_store()
+    if fmt == "vpdq":
+        if output is None:
+            raise ConfigError("--format vpdq writes one file per video: give a folder with --output")
+        n = svc.export_vpdq(store, name, output)
+        err.print(f"exported {n} videos of {name} as vPDQ files in {output}")
+        return
     with binary_output(output) as out:
         n = svc.export_list(store, name, fmt, out, profile=profile)
     err.print(f"exported {n} entries of {name} as {fmt}")

@@ -81,8 +81,16 @@ def triage_csv_row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hit_text(hit: dict[str, Any]) -> str:
+    ev = hit["evidence"] or {}
+    if hit["algorithm"] == "vpdq":
+        ranges = ", ".join(f"{a:.0f}-{b:.0f}s" for a, b in ev.get("query_ranges", [])[:3])
+        return f"{hit['list']} vpdq {ev.get('reference_share', 0):.0%} of the known video at {ranges}"
+    if hit["algorithm"] == "vpdq.frame":
+        return f"{hit['list']} frame at {ev.get('seconds', 0):.1f}s of a known video d={hit['distance']}"
+    if hit["stage"] == "audio":
+        segs = ", ".join(f"{s['query_start']:.0f}-{s['query_end']:.0f}s" for s in ev.get("segments", [])[:3])
+        return f"{hit['list']} chromaprint {ev.get('seconds', 0):.0f}s shared at {segs}"
     if hit["stage"] == "robust":
-        ev = hit["evidence"] or {}
         return (
             f"{hit['list']} {hit['algorithm']} score={ev.get('score')} rot={ev.get('rotation_deg', 0):.0f}° "
             f"scale={ev.get('scale', 1):.2f}" + (" mirrored" if ev.get("mirrored") else "")
@@ -123,11 +131,16 @@ def match_cmd(
         err.print("no lists imported: every content is new (import one with 'jejak lists import')")
         return
     err.print(
-        f"matched case [bold]{case}[/] against {report['lists']} lists: {report['contents_hit']} contents "
-        f"hit ({report['exact_hits']} exact, {report['pdq_hits']} PDQ of which {report['dihedral_hits']} "
-        f"rotated/mirrored, {report['robust_hits']} robust); {report['below_quality']} images below the "
-        "PDQ quality gate"
+        f"matched case [bold]{case}[/] against {report['lists']} lists: {hit_counts(report)}; "
+        f"{report['below_quality']} images below the PDQ quality gate"
     )
+    links = report.get("links") or {}
+    if any(links.values()):
+        err.print(
+            f"linked in the case: {links.get('vpdq', 0)} pairs of videos sharing a clip, "
+            f"{links.get('chromaprint', 0)} pairs of recordings sharing audio; "
+            f"see 'jejak links --case {case}'"
+        )
     robust = report.get("robust") or {}
     if robust.get("stale"):
         err.print(
@@ -139,6 +152,23 @@ def match_cmd(
             f"[yellow]warning:[/] {robust['stale_entries']} list entries were described by an older jejak "
             "and skipped by the robust stage: build those lists again to use them"
         )
+
+
+def hit_counts(report: dict[str, Any]) -> str:
+    """'N contents hit (exact, PDQ, robust, video, audio counts)' from a match report."""
+    parts = [
+        f"{report['exact_hits']} exact",
+        f"{report['pdq_hits']} PDQ of which {report['dihedral_hits']} rotated/mirrored",
+        f"{report['robust_hits']} robust",
+    ]
+    for key, what in (
+        ("video_hits", "video"),
+        ("frame_hits", "still of a known video"),
+        ("audio_hits", "audio"),
+    ):
+        if report.get(key):
+            parts.append(f"{report[key]} {what}")
+    return f"{report['contents_hit']} contents hit ({', '.join(parts)})"
 
 
 def triage_cmd(

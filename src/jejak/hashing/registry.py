@@ -31,6 +31,10 @@ class HashOptions:
     pdq_min_side: int = 1000
     robust_features: int = 0  # ORB features kept per image for robust matching; 0: none
     robust_max_side: int = 512
+    video_fps: float | None = None  # vPDQ frames per second; None: videos are not hashed; 0: every frame
+    audio: bool = False  # Chromaprint fingerprints of audio files and of videos' audio tracks
+    contact_sheet_frames: int = 0
+    max_media_duration: float = 6 * 3600.0
 
     @staticmethod
     def from_settings(s: Settings) -> HashOptions:
@@ -38,6 +42,10 @@ class HashOptions:
             pdq_min_side=s.pdq_min_side,
             robust_features=s.robust_features if s.robust_enabled else 0,
             robust_max_side=s.robust_max_side,
+            video_fps=s.video_fps if s.video_enabled else None,
+            audio=s.audio_enabled,
+            contact_sheet_frames=s.contact_sheet_frames,
+            max_media_duration=s.max_media_duration,
         )
 
 

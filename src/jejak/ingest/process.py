@@ -14,12 +14,18 @@ from jejak.errors import EvidenceError, JejakError, LimitExceeded
 from jejak.evidence.archives import expand_7z, expand_single_stream, expand_tar, expand_zip
 from jejak.evidence.base import Member
 from jejak.evidence.disk import DiskImage, open_disk_stream
+from jejak.hashing.audio import fingerprint
 from jejak.hashing.image import as_pixels, open_image, reduce_for_hashing
+from jejak.hashing.preview import ContactSheet
 from jejak.hashing.registry import HashOptions, check_unique_names, image_hashers
 from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.hashing.robust import describe
 from jejak.hashing.stream import CHUNK, StreamHasher, hash_and_keep
+from jejak.hashing.video import NAME as VPDQ_NAME
+from jejak.hashing.video import hash_video
 from jejak.ingest.deadline import DeadlineExceeded, deadline
+from jejak.lists.vpdq import format_vpdq
+from jejak.metadata.container import media_metadata, read_container
 from jejak.metadata.exif import read_exif
 from jejak.model import FileRecord, Kind, PathSpec, WarningRecord
 from jejak.model.work import LeafTask, TaskResult
@@ -209,6 +215,8 @@ class Processor:
         try:
             if kind.kind == Kind.IMAGE and kind.mime in DECODABLE_IMAGES:
                 self._image(rec, data)
+            elif kind.kind in (Kind.VIDEO, Kind.AUDIO):
+                self._media(rec, data, kind.kind)
             elif kind.container is not None:
                 self._container(rec, kind.container, data, depth, budget, result, top)
         finally:
@@ -274,6 +282,81 @@ class Processor:
                 rec.descriptors[ROBUST_NAME] = desc.to_bytes()
             except Exception as exc:  # OpenCV raises cv2.error on odd inputs
                 rec.warn("robust", f"robust descriptor failed: {type(exc).__name__}: {exc}")
+
+    # -- video and audio ------------------------------------------------------------------------
+    def _media(self, rec: FileRecord, data: BinaryIO, kind: Kind) -> None:
+        """Container metadata, vPDQ frame hashes and a contact sheet (videos), and the Chromaprint
+        fingerprint of the audio track: each step that fails is a warning, the others still run."""
+        opts = self.options
+        video = kind == Kind.VIDEO and opts.video_fps is not None
+        if not video and not opts.audio:
+            return
+        try:
+            with deadline(self.limits.max_media_seconds):
+                info = read_container(data)
+                if info.error:
+                    rec.warn("decode", f"container cannot be read: {info.error}")
+                    return
+                rec.exif = media_metadata(info)
+                if kind == Kind.VIDEO and info.width:
+                    rec.width, rec.height = info.width, info.height
+                if video and info.video_codec is not None:
+                    data.seek(0)
+                    self._video(rec, data, info.duration)
+                if opts.audio and info.audio_codec is not None:
+                    data.seek(0)
+                    self._audio(rec, data)
+        except DeadlineExceeded:
+            rec.warn(
+                "timeout",
+                f"decoding took longer than {self.limits.max_media_seconds}s (JEJAK_MAX_MEDIA_SECONDS): "
+                "media hashes incomplete",
+            )
+
+    def _video(self, rec: FileRecord, data: BinaryIO, duration: float | None) -> None:
+        opts = self.options
+        sheet = ContactSheet(opts.contact_sheet_frames, duration)
+        try:
+            vh = hash_video(
+                data,
+                fps=opts.video_fps or None,
+                max_seconds=opts.max_media_duration,
+                on_frame=sheet.add if opts.contact_sheet_frames else None,
+            )
+        except EvidenceError as exc:
+            rec.warn("decode", f"video cannot be hashed: {exc}")
+            return
+        except DeadlineExceeded:
+            raise
+        except Exception as exc:  # decoders raise odd types on hostile input
+            rec.warn("decode", f"video cannot be hashed: {type(exc).__name__}: {exc}")
+            return
+        for w in vh.warnings:
+            rec.warn("decode", w)
+        if vh.frames:
+            rec.descriptors[VPDQ_NAME] = format_vpdq(vh.frames).encode()
+        sheet_jpeg = sheet.jpeg()
+        if sheet_jpeg is not None:
+            rec.previews["contact_sheet"] = sheet_jpeg
+
+    def _audio(self, rec: FileRecord, data: BinaryIO) -> None:
+        try:
+            fp = fingerprint(data, max_seconds=self.options.max_media_duration)
+        except EvidenceError as exc:
+            rec.warn("decode", f"audio cannot be fingerprinted: {exc}")
+            return
+        except DeadlineExceeded:
+            raise
+        except JejakError as exc:  # the Chromaprint library is missing
+            rec.warn("audio", str(exc))
+            return
+        except Exception as exc:
+            rec.warn("decode", f"audio cannot be fingerprinted: {type(exc).__name__}: {exc}")
+            return
+        for w in fp.warnings:
+            rec.warn("decode", w)
+        if len(fp):
+            rec.descriptors[fp.NAME] = fp.to_bytes()
 
     # -- containers -----------------------------------------------------------------------------
     def _container(

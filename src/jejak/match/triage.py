@@ -17,10 +17,19 @@ EXACT_ALGORITHMS = frozenset({"md5", "sha1", "sha256"})
 
 
 def stage_of(algorithm: str) -> str:
-    """Which matching stage a hit comes from: exact digests, PDQ, or the robust (local-feature) stage."""
+    """Which matching stage a hit comes from: exact digests, PDQ, the robust (local-feature) stage, video
+    (vPDQ clips, and stills that are frames of a known video) or audio (Chromaprint segments)."""
     if algorithm in EXACT_ALGORITHMS:
         return "exact"
-    return "pdq" if algorithm == "pdq" else "robust"
+    if algorithm == "pdq":
+        return "pdq"
+    if algorithm == "vpdq" or algorithm.startswith("vpdq."):
+        return "video"
+    return "audio" if algorithm == "chromaprint" else "robust"
+
+
+# Stages whose distance is not a Hamming distance: their evidence says how well they matched.
+SCORED_STAGES = frozenset({"robust", "audio"})
 
 
 FLAG_NAMES = ("victim_identified", "offender_identified", "distributed", "baseline")
@@ -136,7 +145,11 @@ def triage_records(
                         "known_good": h["known_good"],
                         "stage": stage_of(h["algorithm"]),
                         "algorithm": h["algorithm"],
-                        "distance": None if stage_of(h["algorithm"]) == "robust" else h["distance"],
+                        "distance": (
+                            None
+                            if stage_of(h["algorithm"]) in SCORED_STAGES or h["algorithm"] == "vpdq"
+                            else h["distance"]
+                        ),
                         "variant": h["variant"],
                         "evidence": h["evidence"],
                         "entry": {

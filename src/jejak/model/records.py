@@ -113,8 +113,11 @@ class FileRecord:
     width: int | None = None
     height: int | None = None
     hashes: list[HashValue] = field(default_factory=list)
-    # Local-feature descriptors for robust matching: algorithm name -> versioned blob (never pickle).
+    # Descriptors by algorithm name -> versioned blob (never pickle): "orb" (robust matching of images),
+    # "vpdq" (a video's frame hashes, vPDQ text), "chromaprint" (an audio track's fingerprint).
     descriptors: dict[str, bytes] = field(default_factory=dict)
+    # Review aids by kind -> JPEG bytes: "contact_sheet" (a video's sampled frames), blurred at display.
+    previews: dict[str, bytes] = field(default_factory=dict)
     exif: ExifInfo | None = None
     warnings: list[WarningRecord] = field(default_factory=list)
 

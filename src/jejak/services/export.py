@@ -50,7 +50,20 @@ def export_case_vics(
     for f in store.iter_files(row.id):
         if f["sha256"] is not None:
             files.setdefault(f["sha256"], []).append(f)
-    counts = {"media": 0, "files": 0, "category_not_in_profile": 0}
+    counts = {"media": 0, "files": 0, "category_not_in_profile": 0, "segments": 0}
+    segments = store.media.case_segments(row.id)
+
+    def segment_json(seg: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"StartTime": seg["start"], "EndTime": seg["end"]}
+        if seg["category"] is not None:
+            code = seg["category"]
+            out["Category"] = int(code) if code.isdigit() else code
+            out["CategoryScheme"] = seg["category_scheme"]
+        if seg["note"]:
+            out["Comments"] = seg["note"]
+        if seg["by"]:
+            out["Examiner"] = seg["by"]
+        return out
 
     def media() -> Iterator[VicsCaseMedia]:
         for sha256, rec in triage.items():
@@ -76,7 +89,11 @@ def export_case_vics(
                 baseline=flags.get("baseline"),
                 media_type=rec["kind"],
                 size=rec["size"],
+                extra=(
+                    {"Segments": [segment_json(x) for x in segments[sha256]]} if sha256 in segments else {}
+                ),
             )
+            counts["segments"] += len(segments.get(sha256, ()))
             counts["media"] += 1
             counts["files"] += len(instances)
             yield VicsCaseMedia(

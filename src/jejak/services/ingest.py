@@ -14,6 +14,7 @@ from jejak.ingest.process import process_batch
 from jejak.ingest.walker import check_sources, walk_source
 from jejak.model import FileRecord, WarningRecord
 from jejak.services.match import match_case
+from jejak.services.media import link_case_media
 from jejak.store.sql import Store
 from jejak.walk.limits import Limits
 
@@ -58,8 +59,10 @@ def ingest_case(
             total["by_kind"][kind] = total["by_kind"].get(kind, 0) + n
     total["by_kind"] = dict(sorted(total["by_kind"].items()))
     total["runs"] = runs
-    if store.lists.any():  # subtract what is known straight away
+    if store.lists.any():  # subtract what is known straight away (and link the case's media)
         total["match"] = match_case(store, settings, case)
+    else:
+        total["links"] = link_case_media(store, settings, store.get_case(case).id)
     return total
 
 

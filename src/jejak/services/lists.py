@@ -7,6 +7,7 @@ import getpass
 import hashlib
 import multiprocessing
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -17,8 +18,11 @@ import numpy as np
 
 from jejak.config import Settings
 from jejak.errors import ConfigError, NotFound, StoreError
+from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.hashing.robust import REF_FEATURES, RobustDescriptor
+from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists import read_list, write_list
+from jejak.lists.vpdq import format_vpdq, read_vpdq
 from jejak.model import HashValue
 from jejak.model.lists import SCHEMES, Category, ListEntry, ListHeader
 from jejak.services.ingest import hash_files
@@ -241,17 +245,11 @@ def build_list(
     cat = Category.parse(scheme, category) if scheme and category is not None else None
     by = by or whoami()
     row = _list_for(store, name, known_good, scheme, None, None, by)
-    descriptors: dict[str, dict[str, bytes]] = {}  # entry key digest -> robust descriptors
-
-    def rows() -> Iterator[tuple[Any, ...] | None]:
-        for entry in entries():
-            out = entry_row(entry)
-            if out is not None and entry.descriptors:
-                descriptors[out[0]] = entry.descriptors
-            yield out
+    # known videos are hashed densely (see services.media._compare); the rest as at ingest
+    dense = settings.model_copy(update={"video_fps": settings.video_reference_fps})
 
     def entries() -> Iterator[ListEntry]:
-        for rec, warning in hash_files(settings, paths):
+        for rec, warning in hash_files(dense, paths):
             if rec is None:
                 if on_warning is not None and warning is not None:
                     on_warning(warning)
@@ -273,22 +271,98 @@ def build_list(
                 media_type=rec.kind.value if rec.kind else None,
                 name=rec.pathspec.readable(),
                 size=rec.size,
-                descriptors={alg: reference_form(blob) for alg, blob in rec.descriptors.items()},
+                descriptors={
+                    alg: reference_form(blob) if alg == ROBUST_NAME else blob
+                    for alg, blob in rec.descriptors.items()
+                },
             )
 
+    return _add_entries(store, row, entries(), " ".join(os.path.abspath(p) for p in paths), "build", by)
+
+
+def _add_entries(
+    store: Store, row: ListRow, entries: Iterator[ListEntry], source: str, fmt: str, by: str
+) -> dict[str, Any]:
+    """A partial release of list ``row`` (entries added, none removed) with the entries' descriptors."""
+    descriptors: dict[str, dict[str, bytes]] = {}  # entry key digest -> descriptors by algorithm
+
+    def rows() -> Iterator[tuple[Any, ...] | None]:
+        for entry in entries:
+            out = entry_row(entry)
+            if out is not None and entry.descriptors:
+                descriptors[out[0]] = entry.descriptors
+            yield out
+
     version = store.lists.import_version(
-        row.id,
-        rows(),
-        source=" ".join(os.path.abspath(p) for p in paths),
-        source_sha256=None,
-        fmt="build",
-        header=None,
-        by=by,
-        now=_now(),
-        full=False,
+        row.id, rows(), source=source, source_sha256=None, fmt=fmt, header=None, by=by, now=_now(), full=False
     )
     store.lists.set_entry_descriptors(row.id, descriptors)
     return _version_report(row, version)
+
+
+def import_vpdq(
+    store: Store,
+    paths: list[Path],
+    name: str,
+    category: str | None = None,
+    scheme: str | None = None,
+    series: str | None = None,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """Add known videos to list ``name`` from vPDQ hash files (Meta's ``frame,quality,pdq_hex,seconds``
+    lines; a folder means every ``*.txt`` in it): one entry per file, named after it, matched by the
+    video stage. An entry is identified by its frame hashes, so importing the same file twice adds
+    nothing."""
+    _check_scheme(scheme)
+    if category is not None and scheme is None:
+        scheme = "vic-us"
+    cat = Category.parse(scheme, category) if scheme and category is not None else None
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(p.glob("*.txt"))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise NotFound(f"no vPDQ file or folder {str(p)!r}")
+    if not files:
+        raise NotFound(f"no vPDQ files (*.txt) in {', '.join(map(str, paths))}")
+    by = by or whoami()
+    row = _list_for(store, name, False, scheme, None, None, by)
+
+    def entries() -> Iterator[ListEntry]:
+        for f in files:
+            text = format_vpdq(read_vpdq(f))  # validated, canonical
+            yield ListEntry(
+                hashes=(),
+                category=cat,
+                series=series,
+                external_id=f"vpdq:{hashlib.sha256(text.encode()).hexdigest()}",
+                media_type="video",
+                name=f.stem,
+                descriptors={VPDQ_NAME: text.encode()},
+            )
+
+    return _add_entries(store, row, entries(), " ".join(os.path.abspath(f) for f in files), "vpdq", by)
+
+
+def export_vpdq(store: Store, name: str, folder: Path) -> int:
+    """Write one vPDQ hash file per active entry of list ``name`` that has video frame hashes (built from a
+    video or imported from vPDQ), named after the entry; returns the number written."""
+    row = store.lists.get(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    used: set[str] = set()
+    for entry_id, entry_name, blob in store.lists.list_descriptors(row.id, VPDQ_NAME):
+        stem = (
+            re.sub(r"[^A-Za-z0-9._-]+", "_", Path(entry_name or "").stem).strip("._") or f"entry-{entry_id}"
+        )
+        if stem in used:
+            stem = f"{stem}-{entry_id}"
+        used.add(stem)
+        (folder / f"{stem}.txt").write_bytes(blob)
+        n += 1
+    return n
 
 
 def reference_form(blob: bytes) -> bytes:

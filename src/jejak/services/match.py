@@ -1,4 +1,5 @@
-"""Match a case against every known-hash list: exact digests, then PDQ with its dihedral variants."""
+"""Match a case against every known-hash list: exact digests, then PDQ with its dihedral variants, the
+robust stage, and the video and audio stages (services.media), which also link the case's media."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from jejak.index.robust import RobustIndex
 from jejak.match.pdq import ListIndex, PdqQuery, best_pdq_hits
 from jejak.match.robust import RobustHit, RobustMatcher
 from jejak.model.lists import Hit
+from jejak.services.media import FRAME_NAME, link_case_media, media_hits
 from jejak.store.sql import Store
 
 
@@ -171,13 +173,22 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
                 "stale": stale,
                 "stale_entries": stale_entries,
             }
-    all_hits = hits + pdq_hits + robust
+    media: list[Hit] = []
+    if lists:
+        skip = {(h.content_id, h.entry_id) for h in hits + pdq_hits + robust}
+        media, media_report = media_hits(store, settings, row.id, skip)
+        report.update(media_report)
+    report["links"] = link_case_media(store, settings, row.id)
+    all_hits = hits + pdq_hits + robust + media
     store.matches.replace_hits(row.id, all_hits, _now())
     report.update(
         exact_hits=len(hits),
         pdq_hits=len(pdq_hits),
         dihedral_hits=sum(1 for h in pdq_hits if h.variant),
         robust_hits=len(robust),
+        video_hits=sum(1 for h in media if h.algorithm == "vpdq"),
+        frame_hits=sum(1 for h in media if h.algorithm == FRAME_NAME),
+        audio_hits=sum(1 for h in media if h.algorithm == "chromaprint"),
         below_quality=gated,
         contents_hit=len({h.content_id for h in all_hits}),
     )

@@ -448,6 +448,19 @@ class ListStore:
             for entry_id, data in rows:
                 yield int(entry_id), bytes(data)
 
+    def list_descriptors(self, list_id: int, algorithm: str) -> Iterator[tuple[int, str | None, bytes]]:
+        """(entry id, entry name, blob) of the list's active entries that have an ``algorithm`` descriptor."""
+        d, e = t.entry_descriptor.c, t.list_entry.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(e.id, e.name, d.data)
+                .join(t.entry_descriptor, d.entry_id == e.id)
+                .where(e.list_id == list_id, e.removed_in.is_(None), d.algorithm == algorithm)
+                .order_by(e.id)
+            )
+            for entry_id, name, data in rows:
+                yield int(entry_id), name, bytes(data)
+
     def descriptor_count(self, algorithm: str) -> tuple[int, int]:
         """(entry descriptors of ``algorithm``, highest entry id among them)."""
         d = t.entry_descriptor.c

@@ -250,14 +250,15 @@ match_hit = Table(
     Index("ix_match_hit_entry_id", "entry_id"),
 )
 
-# -- robust matching (migration 0003) -------------------------------------------------------------------
-# The local-feature descriptor of a content (seized image) and of a list entry built from media: an opaque,
-# versioned blob (jejak.hashing.robust), never pickled.
+# -- robust matching (migration 0003), video and audio (0004) ------------------------------------------
+# Descriptors of a content (seized media) and of a list entry built from media, one per algorithm: an
+# opaque, versioned blob (jejak.hashing.robust "orb"; vPDQ text "vpdq"; jejak.hashing.audio "chromaprint"),
+# never pickled. 0003 keyed them by content/entry alone; 0004 by (content/entry, algorithm).
 content_descriptor = Table(
     "content_descriptor",
     metadata,
     Column("content_id", Integer, ForeignKey("content.id"), primary_key=True),
-    Column("algorithm", String(32), nullable=False),
+    Column("algorithm", String(32), primary_key=True),
     Column("data", LargeBinary, nullable=False),
 )
 
@@ -265,6 +266,48 @@ entry_descriptor = Table(
     "entry_descriptor",
     metadata,
     Column("entry_id", Integer, ForeignKey("list_entry.id", ondelete="CASCADE"), primary_key=True),
-    Column("algorithm", String(32), nullable=False),
+    Column("algorithm", String(32), primary_key=True),
     Column("data", LargeBinary, nullable=False),
+)
+
+# -- video and audio (migration 0004) ---------------------------------------------------------------------
+# A review aid stored at ingest: the contact sheet of a video's sampled frames (JPEG), blurred at display.
+content_preview = Table(
+    "content_preview",
+    metadata,
+    Column("content_id", Integer, ForeignKey("content.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # "contact_sheet"
+    Column("mime", String(50), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# A categorised time range of a video (VICS "Segment"), asserted by an examiner.
+media_segment = Table(
+    "media_segment",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_id", Integer, ForeignKey("content.id"), nullable=False, index=True),
+    Column("start_s", Float, nullable=False),
+    Column("end_s", Float, nullable=False),
+    Column("category_scheme", String(20)),
+    Column("category_code", String(8)),
+    Column("note", Text),
+    Column("by", String(200)),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Two contents of the store found to share media: a video clip (vPDQ frames) or an audio segment
+# (Chromaprint), with the evidence (shares, time ranges, offsets). content_a < content_b; a fact about
+# contents, like match_hit, so every case that holds both sees it.
+media_link = Table(
+    "media_link",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_a", Integer, ForeignKey("content.id"), nullable=False),
+    Column("content_b", Integer, ForeignKey("content.id"), nullable=False, index=True),
+    Column("algorithm", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("evidence", JSON),
+    Column("found_at", DateTime, nullable=False),
+    UniqueConstraint("content_a", "content_b", "algorithm", name="uq_media_link_a_b_alg"),
 )

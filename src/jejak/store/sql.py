@@ -23,6 +23,7 @@ from jejak.model.work import TaskResult
 from jejak.store import schema as t
 from jejak.store.lists import ListStore
 from jejak.store.matches import MatchStore
+from jejak.store.media import MediaStore
 
 CHUNK = 500
 
@@ -107,6 +108,10 @@ class Store:
     @functools.cached_property
     def matches(self) -> MatchStore:
         return MatchStore(self)
+
+    @functools.cached_property
+    def media(self) -> MediaStore:
+        return MediaStore(self)
 
     def _insert(self, table: Table) -> Insert:
         if self.dialect == "postgresql":
@@ -302,7 +307,7 @@ class Store:
                     select(t.content.c.sha256, t.content.c.id).where(t.content.c.sha256.in_(part))
                 ).all()
             )
-        hashes, metas, descriptors = [], [], []
+        hashes, metas, descriptors, previews = [], [], [], []
         for sha, r in by_sha.items():
             cid = ids[sha]
             hashes += [
@@ -311,6 +316,10 @@ class Store:
             ]
             descriptors += [
                 {"content_id": cid, "algorithm": alg, "data": data} for alg, data in r.descriptors.items()
+            ]
+            previews += [
+                {"content_id": cid, "kind": kind, "mime": "image/jpeg", "data": data}
+                for kind, data in r.previews.items()
             ]
             if r.exif is not None:
                 e = r.exif
@@ -333,6 +342,7 @@ class Store:
         self._insert_ignore(conn, t.hash_value, hashes)
         self._insert_ignore(conn, t.media_metadata, metas)
         self._insert_ignore(conn, t.content_descriptor, descriptors)
+        self._insert_ignore(conn, t.content_preview, previews)
         return ids
 
     def _instance_ids(self, conn: Connection, exhibit_id: int, keys: list[str]) -> dict[str, int]:

@@ -1,0 +1,72 @@
+"""Review aids: a video's contact sheet, made while it is hashed, and the gentle form previews are shown in.
+
+A contact sheet is a grid of up to ``frames`` thumbnails (``TILE`` px on the longer side) picked evenly over
+the video's duration from the frames the hasher samples anyway, so it costs no extra decoding. It is stored
+as a JPEG at ingest (``content_preview``) and never shown as stored: ``gentle`` turns it greyscale and
+blurs it, which is what the CLI writes unless the examiner asks to reveal it.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageFilter
+
+TILE = 160
+"""Longer side of one thumbnail, pixels."""
+QUALITY = 70
+"""JPEG quality of the stored sheet."""
+BLUR = 0.012
+"""Gaussian blur radius of ``gentle``, as a fraction of the picture's longer side."""
+
+
+class ContactSheet:
+    """Collects thumbnails of sampled frames (``add``), evenly spread over ``duration`` seconds when it is
+    known (else one per second of video at most), and lays them out (``jpeg``)."""
+
+    def __init__(self, frames: int, duration: float | None) -> None:
+        self.frames = max(0, frames)
+        self.duration = duration if duration and duration > 0 else None
+        self.tiles: list[Image.Image] = []
+        self._next = 0.0
+
+    def wants(self, seconds: float) -> bool:
+        """Whether a frame at ``seconds`` would be kept (so the caller converts only those)."""
+        return len(self.tiles) < self.frames and seconds >= self._next
+
+    def add(self, pixels: NDArray[np.uint8], seconds: float) -> None:
+        """Offer one frame (rows x columns x RGB, as displayed) shown at ``seconds``."""
+        if not self.wants(seconds):
+            return
+        img = Image.fromarray(np.ascontiguousarray(pixels))
+        img.thumbnail((TILE, TILE), Image.Resampling.BILINEAR)
+        self.tiles.append(img.convert("RGB"))
+        step = self.duration / self.frames if self.duration is not None else 1.0
+        self._next = max(seconds + 1e-6, len(self.tiles) * step)
+
+    def jpeg(self) -> bytes | None:
+        """The sheet as JPEG bytes, or None when no frame was kept."""
+        if not self.tiles:
+            return None
+        cols = math.ceil(math.sqrt(len(self.tiles)))
+        rows = math.ceil(len(self.tiles) / cols)
+        w = max(t.width for t in self.tiles)
+        h = max(t.height for t in self.tiles)
+        sheet = Image.new("RGB", (cols * w, rows * h), (24, 24, 24))
+        for i, tile in enumerate(self.tiles):
+            r, c = divmod(i, cols)
+            sheet.paste(tile, (c * w + (w - tile.width) // 2, r * h + (h - tile.height) // 2))
+        out = io.BytesIO()
+        sheet.save(out, "JPEG", quality=QUALITY)
+        return out.getvalue()
+
+
+def gentle(data: bytes) -> Image.Image:
+    """A stored preview as reviewers see it by default: greyscale and blurred."""
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    grey = img.convert("L")
+    return grey.filter(ImageFilter.GaussianBlur(max(2.0, BLUR * max(grey.size))))

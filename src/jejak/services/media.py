@@ -1,0 +1,399 @@
+"""The video and audio stages of matching: vPDQ and Chromaprint against list entries built from media,
+stills against the frames of known videos, and links between the videos and recordings of a case.
+
+Every stage reads descriptors stored at ingest (``content_descriptor``) and at ``jejak lists build`` or
+``jejak lists import --format vpdq`` (``entry_descriptor``), so matching never needs the evidence again.
+
+- **Video against lists** (algorithm ``vpdq``): the frames of every known video are stacked in one bank; a
+  seized video's unique frame hashes are compared with the whole bank at once (``within``: XOR and popcount
+  on 64-bit words), and only the known videos some of whose frames were hit are compared in full with
+  ``compare_videos`` (Meta's vPDQ rule: shares of both sides' unique frames, thresholds from Settings). A hit
+  carries both shares, the matched time ranges on both sides and the offset.
+- **Stills against video frames** (``vpdq.frame``): each image's PDQ against the same bank: a still that is
+  a frame of a known video is a hit, with the frame's time.
+- **Audio against lists** (``chromaprint``): an ``AudioIndex`` of the entries' fingerprints, searched with
+  each seized fingerprint; a hit carries the shared segments with their times on both sides.
+- **Links inside the case** (``media_link``): videos that share a clip (either side's share at the
+  reference threshold) and recordings that share an audio segment, whatever their pictures.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from jejak.config import Settings
+from jejak.errors import ConfigError, NotFound
+from jejak.hashing.audio import NAME as AUDIO_NAME
+from jejak.hashing.audio import AudioFingerprint
+from jejak.hashing.preview import gentle
+from jejak.hashing.video import NAME as VPDQ_NAME
+from jejak.lists.vpdq import parse_vpdq
+from jejak.match.audio import AudioIndex, MatchParams, Segment
+from jejak.match.video import Verdict, VideoMatch, compare_videos, hash_words, within
+from jejak.model.lists import Category, Hit
+from jejak.model.video import FrameHash
+from jejak.store.media import MediaLink
+from jejak.store.sql import Store
+
+FRAME_NAME = "vpdq.frame"
+"""Algorithm of a still image that is a frame of a known video."""
+MIN_CANDIDATE_FRAMES = 2
+"""Frames of a known video that must be hit before it is compared in full."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class _Bank:
+    """Frame hashes of many videos stacked: (n, 4) words, each row's owner and frame."""
+
+    owners: list[int]
+    videos: dict[int, list[FrameHash]]
+    words: NDArray[np.uint64]
+    row_owner: NDArray[np.int64]
+    row_frame: list[FrameHash]
+
+    @staticmethod
+    def of(videos: dict[int, list[FrameHash]], quality: int) -> _Bank:
+        rows: list[FrameHash] = []
+        owner: list[int] = []
+        for key, frames in videos.items():
+            kept = [f for f in frames if f.quality >= quality]
+            rows += kept
+            owner += [key] * len(kept)
+        return _Bank(
+            list(videos),
+            videos,
+            hash_words([f.pdq for f in rows]),
+            np.asarray(owner, np.int64),
+            rows,
+        )
+
+    def hit_owners(self, frames: Sequence[FrameHash], settings: Settings) -> list[int]:
+        """Videos of the bank with at least MIN_CANDIDATE_FRAMES frames within distance of ``frames``."""
+        kept = sorted({f.pdq for f in frames if f.quality >= settings.vpdq_quality})
+        if not kept or not len(self.words):
+            return []
+        _q, r_hit, _n = within(hash_words(kept), self.words, settings.vpdq_distance)
+        owners, counts = np.unique(self.row_owner[r_hit], return_counts=True)
+        return [int(o) for o, c in zip(owners, counts, strict=True) if c >= MIN_CANDIDATE_FRAMES]
+
+
+def _step(frames: Sequence[FrameHash]) -> float:
+    """The usual time between two frames of a hash list (0 when it cannot be told)."""
+    times = np.unique(np.fromiter((f.seconds for f in frames), np.float64, len(frames)))
+    return float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+
+
+def _thin(frames: list[FrameHash], step: float) -> list[FrameHash]:
+    """The first frame of each ``step``-second bucket: a list hashed at every frame seen at our rate."""
+    out: list[FrameHash] = []
+    last = -1
+    for f in sorted(frames, key=lambda f: (f.seconds, f.frame)):
+        bucket = int(f.seconds / step + 1e-6)
+        if bucket != last:
+            out.append(f)
+            last = bucket
+    return out
+
+
+def _compare(query: list[FrameHash], ref: list[FrameHash], settings: Settings) -> VideoMatch:
+    """Meta's vPDQ comparison across frame rates. A known video hashed more densely than the seized one
+    (``lists build`` hashes every frame by default, ``video_reference_fps``, as Meta's sample files do) is
+    compared whole, and its share counts the stretches of the query's step that hold a matched frame: a
+    seized copy sampled once a second at another phase (a clip cut at 12.3 s) still finds a reference
+    frame within a fraction of a second of each of its own. A seized video hashed more densely than the
+    reference is thinned to the reference's rate first."""
+    qs, rs = _step(query), _step(ref)
+    coverage = None
+    if qs > 0 and rs > 0:
+        if qs > 1.5 * rs:
+            coverage = qs  # a dense reference: every query frame finds a near one, whatever its phase
+        elif rs > 1.5 * qs:
+            query = _thin(query, rs)
+    return compare_videos(
+        query,
+        ref,
+        distance=settings.vpdq_distance,
+        quality=settings.vpdq_quality,
+        reference_threshold=settings.vpdq_reference_share,
+        query_threshold=settings.vpdq_query_share,
+        coverage_step=coverage,
+    )
+
+
+def _video_evidence(m: VideoMatch) -> dict[str, Any]:
+    return {
+        "verdict": str(m.verdict),
+        "query_share": round(m.query_share, 4),
+        "reference_share": round(m.reference_share, 4),
+        "query_frames": m.query_unique,
+        "reference_frames": m.reference_unique,
+        "query_ranges": [[round(r.start, 3), round(r.end, 3)] for r in m.query_ranges],
+        "reference_ranges": [[round(r.start, 3), round(r.end, 3)] for r in m.reference_ranges],
+        "offset": None if m.offset is None else round(m.offset, 3),
+    }
+
+
+def _segments(segs: Sequence[Segment]) -> list[dict[str, float]]:
+    return [
+        {
+            "query_start": round(s.query_start, 2),
+            "query_end": round(s.query_end, 2),
+            "reference_start": round(s.ref_start, 2),
+            "reference_end": round(s.ref_end, 2),
+            "offset": round(s.offset, 2),
+            "ber": round(s.ber, 4),
+            "score": round(s.score, 4),
+        }
+        for s in segs
+    ]
+
+
+def _parse_videos(items: Sequence[tuple[int, bytes]]) -> tuple[dict[int, list[FrameHash]], int]:
+    out: dict[int, list[FrameHash]] = {}
+    bad = 0
+    for key, blob in items:
+        try:
+            out[key] = parse_vpdq(blob.decode("ascii"), f"descriptor {key}")
+        except (ValueError, UnicodeDecodeError):
+            bad += 1
+    return out, bad
+
+
+def _parse_audio(items: Sequence[tuple[int, bytes]]) -> tuple[dict[int, AudioFingerprint], int]:
+    out: dict[int, AudioFingerprint] = {}
+    bad = 0
+    for key, blob in items:
+        try:
+            out[key] = AudioFingerprint.from_bytes(blob)
+        except ValueError:
+            bad += 1
+    return out, bad
+
+
+def _audio_params(settings: Settings) -> MatchParams:
+    return MatchParams(max_ber=settings.audio_max_ber, min_seconds=settings.audio_min_segment)
+
+
+def media_hits(
+    store: Store, settings: Settings, case_id: int, skip: set[tuple[int, int]]
+) -> tuple[list[Hit], dict[str, Any]]:
+    """Video, frame and audio hits of the case's contents against list entries built from media (pairs in
+    ``skip`` already hit by an earlier stage), and a report of what was compared."""
+    hits: list[tuple[int, int, str, int, dict[str, Any]]] = []
+    report: dict[str, Any] = {}
+    ref_videos, bad_refs = _parse_videos(list(store.lists.entry_descriptors(VPDQ_NAME)))
+    case_videos, bad_case = _parse_videos(list(store.matches.case_descriptors(case_id, VPDQ_NAME)))
+    if ref_videos:
+        bank = _Bank.of(ref_videos, settings.vpdq_quality)
+        compared = 0
+        for cid, frames in case_videos.items():
+            for entry in bank.hit_owners(frames, settings):
+                if (cid, entry) in skip:
+                    continue
+                compared += 1
+                m = _compare(frames, ref_videos[entry], settings)
+                if m.verdict in (Verdict.MATCH, Verdict.EXCERPT):
+                    distance = round(100 * (1 - max(m.reference_share, m.query_share)))
+                    hits.append((cid, entry, VPDQ_NAME, distance, _video_evidence(m)))
+        frame_hits = _frame_hits(store, settings, case_id, bank, skip)
+        hits += frame_hits
+        report["video"] = {
+            "references": len(ref_videos),
+            "videos": len(case_videos),
+            "compared": compared,
+            "unreadable": bad_refs + bad_case,
+            "frame_hits": len(frame_hits),
+        }
+    ref_audio, bad_ra = _parse_audio(list(store.lists.entry_descriptors(AUDIO_NAME)))
+    case_audio, bad_ca = _parse_audio(list(store.matches.case_descriptors(case_id, AUDIO_NAME)))
+    if ref_audio:
+        index = AudioIndex(_audio_params(settings))
+        for entry, fp in ref_audio.items():
+            index.add(str(entry), fp)
+        for cid, fp in case_audio.items():
+            for ah in index.search(fp):
+                entry = int(ah.key)
+                if (cid, entry) not in skip:
+                    best = max(s.score for s in ah.segments)
+                    evidence = {"seconds": round(ah.seconds, 2), "segments": _segments(ah.segments)}
+                    hits.append((cid, entry, AUDIO_NAME, round(100 * (1 - best)), evidence))
+        report["audio"] = {
+            "references": len(ref_audio),
+            "recordings": len(case_audio),
+            "unreadable": bad_ra + bad_ca,
+        }
+    owner = store.lists.active_entry_lists([entry for _c, entry, *_ in hits])
+    out = [
+        Hit(cid, entry, owner[entry], alg, dist, None, ev)
+        for cid, entry, alg, dist, ev in hits
+        if entry in owner
+    ]
+    return out, report
+
+
+def _frame_hits(
+    store: Store, settings: Settings, case_id: int, bank: _Bank, skip: set[tuple[int, int]]
+) -> list[tuple[int, int, str, int, dict[str, Any]]]:
+    """Stills of the case whose PDQ is within distance of a frame of a known video: the closest frame."""
+    stills = [
+        (cid, value)
+        for cid, alg, value, quality in store.matches.case_pdqs(case_id)
+        if alg == "pdq" and (quality or 0) >= settings.match_pdq_quality
+    ]
+    if not stills or not len(bank.words):
+        return []
+    words = hash_words([v for _c, v in stills])
+    out: list[tuple[int, int, str, int, dict[str, Any]]] = []
+    for i, (cid, _v) in enumerate(stills):
+        dist = np.zeros(len(bank.words), np.uint16)
+        for w in range(4):
+            dist += np.bitwise_count(bank.words[:, w] ^ words[i, w]).astype(np.uint16)
+        close = np.flatnonzero(dist <= settings.vpdq_distance)
+        best: dict[int, int] = {}
+        for row in close[np.argsort(dist[close], kind="stable")]:
+            best.setdefault(int(bank.row_owner[row]), int(row))
+        for entry, row in best.items():
+            if (cid, entry) in skip:
+                continue
+            f = bank.row_frame[row]
+            out.append(
+                (cid, entry, FRAME_NAME, int(dist[row]), {"frame": f.frame, "seconds": round(f.seconds, 3)})
+            )
+    return out
+
+
+def link_case_media(store: Store, settings: Settings, case_id: int) -> dict[str, int]:
+    """Find the case's videos that share a clip and recordings that share audio; replace the case's
+    media links with them. Returns counts by algorithm."""
+    links: list[MediaLink] = []
+    videos, _bad = _parse_videos(list(store.matches.case_descriptors(case_id, VPDQ_NAME)))
+    if len(videos) > 1:
+        bank = _Bank.of(videos, settings.vpdq_quality)
+        seen: set[tuple[int, int]] = set()
+        for a, frames in videos.items():
+            for b in bank.hit_owners(frames, settings):
+                pair = (min(a, b), max(a, b))
+                if a == b or pair in seen:
+                    continue
+                seen.add(pair)
+                m = _compare(videos[pair[0]], videos[pair[1]], settings)
+                share = max(m.query_share, m.reference_share)
+                if share >= settings.vpdq_reference_share:
+                    links.append(MediaLink(pair[0], pair[1], VPDQ_NAME, round(share, 4), _video_evidence(m)))
+    recordings, _bad = _parse_audio(list(store.matches.case_descriptors(case_id, AUDIO_NAME)))
+    if len(recordings) > 1:
+        index = AudioIndex(_audio_params(settings))
+        for cid, fp in recordings.items():
+            index.add(str(cid), fp)
+        best: dict[tuple[int, int], tuple[float, list[Segment]]] = {}
+        for a, fp in recordings.items():
+            for ah in index.search(fp):
+                b = int(ah.key)
+                if a == b:
+                    continue
+                pair = (min(a, b), max(a, b))
+                segs = list(ah.segments)
+                if a > b:  # keep times as (content_a, content_b)
+                    segs = [
+                        Segment(
+                            s.ref_start,
+                            s.ref_end,
+                            s.query_start,
+                            s.query_end,
+                            -s.offset,
+                            s.ber,
+                            s.information,
+                            s.bits,
+                        )
+                        for s in segs
+                    ]
+                if pair not in best or ah.seconds > best[pair][0]:
+                    best[pair] = (ah.seconds, segs)
+        for (a, b), (seconds, segs) in sorted(best.items()):
+            score = max(s.score for s in segs)
+            evidence = {"seconds": round(seconds, 2), "segments": _segments(segs)}
+            links.append(MediaLink(a, b, AUDIO_NAME, round(score, 4), evidence))
+    store.media.replace_links(case_id, (VPDQ_NAME, AUDIO_NAME), links, _now())
+    return {
+        VPDQ_NAME: sum(x.algorithm == VPDQ_NAME for x in links),
+        AUDIO_NAME: sum(x.algorithm == AUDIO_NAME for x in links),
+    }
+
+
+# -- queries and assertions over media (the CLI's links, segment and preview commands) ---------------------
+
+
+def case_links(
+    store: Store, case: str, rules: Sequence[str] | None = None, min_score: float = 0.0
+) -> list[dict[str, Any]]:
+    """Media links with a side in the case, strongest first (``rules``: vpdq, chromaprint)."""
+    row = store.get_case(case)
+    return [x for x in store.media.case_links(row.id, rules) if x["score"] >= min_score]
+
+
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def resolve_content(store: Store, case: str | None, ref: str) -> str:
+    """A content's SHA-256 from ``ref``: a SHA-256 itself, or (with ``case``) the name or the end of the
+    readable path of one of the case's files."""
+    if _SHA256.match(ref):
+        return ref.lower()
+    if case is None:
+        raise ConfigError(f"{ref!r} is not a SHA-256: give --case to find it by file name")
+    row = store.get_case(case)
+    found = {
+        str(f["sha256"])
+        for f in store.iter_files(row.id)
+        if f["sha256"] is not None and (f["name"] == ref or str(f["path"]).endswith(ref))
+    }
+    if not found:
+        raise NotFound(f"no file named {ref!r} in case {case}")
+    if len(found) > 1:
+        raise ConfigError(f"{len(found)} different files in case {case} are named {ref!r}: give the SHA-256")
+    return found.pop()
+
+
+def add_segment(
+    store: Store,
+    case: str,
+    sha256: str,
+    start: float,
+    end: float,
+    category: Category | None,
+    note: str | None,
+    by: str,
+) -> dict[str, Any]:
+    """Categorise a time range of a video of the case (a VICS ``Segment``)."""
+    row = store.get_case(case)
+    sha256 = resolve_content(store, case, sha256)
+    cid = store.media.content_id(sha256, row.id)
+    if not 0 <= start < end:
+        raise ConfigError(f"a segment needs 0 <= --start < --end, not {start}..{end}")
+    key = (category.scheme, category.code) if category else None
+    sid = store.media.add_segment(cid, start, end, key, note, by, _now())
+    return {"id": sid, "sha256": sha256.lower(), "start": start, "end": end, "category": category, "by": by}
+
+
+def preview_image(store: Store, ref: str, case: str | None = None, reveal: bool = False) -> Image.Image:
+    """A content's stored contact sheet (``ref`` as ``resolve_content`` reads it): greyscale and blurred
+    unless ``reveal``."""
+    data = store.media.preview(resolve_content(store, case, ref))
+    if reveal:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+        return img
+    return gentle(data)

@@ -1,0 +1,83 @@
+"""The demo's video and audio: a unit's known clip and known song, and a messenger export that holds them.
+
+Everything is generated (moving shapes, rendered text, synthetic music and speech-like sound):
+
+- ``reference-media/known-clip.mp4``: 8 s of a generated scene (what ``jejak lists build`` hashes with vPDQ);
+  ``reference-media/known-song.m4a``: 15 s of generated music (its Chromaprint fingerprint).
+- ``seizure/messenger/``:
+  ``VID-20260301-WA0001.mp4``: 30 s of another scene holding the known clip from 12 s, re-encoded at a
+  lower quality, with QuickTime make/model/location tags;
+  ``IMG-20260301-WA0002.png``: frame 30 (3.0 s) of the known clip as a still;
+  ``VID-20260302-WA0003.mp4`` and ``VID-20260302-WA0004.mkv``: different pictures whose soundtracks hold the
+  known song, at 5 s and at 15 s;
+  ``VID-20260303-WA0005.mp4`` and ``PTT-20260303-WA0006.ogg``: an unrelated video and voice note.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from jejak.testing import audio as gen_audio
+from jejak.testing.videos import VideoSpec, render_frame, write_video, write_with_clip
+
+MANIFEST = "known-media.json"
+CLIP = VideoSpec(width=160, height=120, seconds=8.0, fps=10, gop=10, seed=7)
+CLIP_AT = 12.3  # not on the 1-second grid: the seized copy is sampled at another phase than the list
+SONG_AT = (5.0, 15.0)
+
+
+def build_known_media(root: Path, seed: int = 2026) -> dict[str, Any]:
+    """Write the files above under ``root``; returns (and writes) their manifest."""
+    root = Path(root)
+    ref = root / "reference-media"
+    msg = root / "seizure" / "messenger"
+    ref.mkdir(parents=True, exist_ok=True)
+    msg.mkdir(parents=True, exist_ok=True)
+    rate = gen_audio.RATE
+    clip = CLIP
+    write_video(ref / "known-clip.mp4", clip)
+    song = gen_audio.music(seed % 1000 + 21, 15.0)
+    gen_audio.write_audio(ref / "known-song.m4a", song, rate)
+    host = VideoSpec(
+        width=160,
+        height=120,
+        seconds=30.0,
+        fps=10,
+        gop=10,
+        seed=3,
+        crf=30,
+        tags={"make": "Demophone", "model": "DP-7", "location": "+52.3676+004.9041/"},
+    )
+    write_with_clip(
+        msg / "VID-20260301-WA0001.mp4", host, clip_seed=clip.seed, clip_seconds=8.0, offset_seconds=CLIP_AT
+    )
+    Image.fromarray(render_frame(clip.seed, 30, float(clip.fps), clip.width, clip.height)).save(
+        msg / "IMG-20260301-WA0002.png"
+    )
+    track_a = gen_audio.splice(gen_audio.speech(seed % 1000 + 1, 30.0), song, rate, at=SONG_AT[0])
+    track_b = gen_audio.splice(gen_audio.speech(seed % 1000 + 2, 35.0), song, rate, at=SONG_AT[1])
+    gen_audio.write_video(msg / "VID-20260302-WA0003.mp4", track_a, rate, seed=31)
+    gen_audio.write_video(msg / "VID-20260302-WA0004.mkv", track_b, rate, seed=41)
+    write_video(
+        msg / "VID-20260303-WA0005.mp4", VideoSpec(width=160, height=120, seconds=10.0, fps=10, seed=11)
+    )
+    gen_audio.write_audio(msg / "PTT-20260303-WA0006.ogg", gen_audio.speech(seed % 1000 + 9, 20.0), rate)
+    manifest: dict[str, Any] = {
+        "reference": ["reference-media/known-clip.mp4", "reference-media/known-song.m4a"],
+        "clip_in": {"file": "seizure/messenger/VID-20260301-WA0001.mp4", "at": CLIP_AT, "seconds": 8.0},
+        "frame_still": {"file": "seizure/messenger/IMG-20260301-WA0002.png", "seconds": 3.0},
+        "shared_song": [
+            {"file": "seizure/messenger/VID-20260302-WA0003.mp4", "at": SONG_AT[0]},
+            {"file": "seizure/messenger/VID-20260302-WA0004.mkv", "at": SONG_AT[1]},
+        ],
+        "unrelated": [
+            "seizure/messenger/VID-20260303-WA0005.mp4",
+            "seizure/messenger/PTT-20260303-WA0006.ogg",
+        ],
+    }
+    (root / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
