@@ -46,8 +46,10 @@ import numpy as np
 
 from jejak.hashing.audio import AudioFingerprint, decode_pcm, fingerprint, fingerprint_samples
 from jejak.hashing.chromaprint import library_version
-from jejak.match.audio import DEFAULT, AudioIndex, MatchParams, Segment, match_segments
+from jejak.match.audio import DEFAULT, MatchParams, Segment, match_segments
+from jejak.match.audio_index import AudioIndex
 from jejak.testing import audio as gen
+from jejak.testing import audio_files
 
 SECTION = "## Audio fingerprints (benchmarks/audio.py)"
 RATE = gen.RATE
@@ -70,7 +72,9 @@ def _noisy(x: gen.Samples, snr_db: float, rng: np.random.Generator) -> gen.Sampl
 
 
 def _down_up(x: gen.Samples) -> gen.Samples:
-    return gen.resample(gen.resample(gen.resample(x, RATE, 44_100), 44_100, 8000), 8000, 44_100)
+    return audio_files.resample(
+        audio_files.resample(audio_files.resample(x, RATE, 44_100), 44_100, 8000), 8000, 44_100
+    )
 
 
 TRANSFORMS: dict[str, Edit] = {
@@ -98,7 +102,7 @@ def fp_bytes(x: gen.Samples, rate: int, fmt: str | None, bitrate: int | None = N
     lossless original, fingerprinted from memory (the same items as from a FLAC of it)."""
     if fmt is None:
         return fingerprint_samples(x, rate).to_bytes()
-    return fingerprint(io.BytesIO(gen.encode_audio(x, rate, fmt, bitrate=bitrate))).to_bytes()
+    return fingerprint(io.BytesIO(audio_files.encode_audio(x, rate, fmt, bitrate=bitrate))).to_bytes()
 
 
 @dataclass
@@ -276,7 +280,7 @@ def measure_speed(seconds: float, rounds: int) -> Speed:
     clips = [gen.generate(kind, 700_000 + i, seconds, SPEED_RATE) for i, kind in enumerate(gen.KINDS)]
     speed = Speed(len(clips) * seconds)
     for fmt, bitrate in (("mp3", 128_000), ("m4a", 128_000), ("ogg", 24_000), ("flac", None), ("wav", None)):
-        files = [gen.encode_audio(x, SPEED_RATE, fmt, bitrate=bitrate) for x in clips]
+        files = [audio_files.encode_audio(x, SPEED_RATE, fmt, bitrate=bitrate) for x in clips]
         speed.rows[fmt] = (
             best_of(rounds, plain_decode, files),
             best_of(rounds, jejak_decode, files),

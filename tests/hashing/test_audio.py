@@ -22,6 +22,7 @@ from jejak.hashing.chromaprint import (
 )
 from jejak.match.audio import match_segments, popcount
 from jejak.testing import audio as gen
+from jejak.testing import audio_files
 
 RATE = gen.RATE
 SECONDS = 20.0
@@ -78,7 +79,7 @@ def test_missing_library_names_the_debian_package() -> None:
 def test_every_audio_format_fingerprints(
     tmp_path: Path, signal: gen.Samples, reference: AudioFingerprint, fmt: str, codec: str, rate: int
 ) -> None:
-    path = gen.write_audio(tmp_path / f"clip.{fmt}", signal, RATE)
+    path = audio_files.write_audio(tmp_path / f"clip.{fmt}", signal, RATE)
     fp = fingerprint(path)
     assert fp.codec == codec
     assert fp.sample_rate == rate
@@ -94,7 +95,7 @@ def test_every_audio_format_fingerprints(
 def test_the_soundtrack_of_a_video_fingerprints(
     tmp_path: Path, signal: gen.Samples, reference: AudioFingerprint, suffix: str
 ) -> None:
-    path = gen.write_video(tmp_path / f"clip{suffix}", signal, RATE, seed=3)
+    path = audio_files.write_video(tmp_path / f"clip{suffix}", signal, RATE, seed=3)
     fp = fingerprint(path)
     assert fp.codec == ("aac" if suffix in (".mp4", ".mov") else "opus")
     assert abs(len(fp) - expected_items(SECONDS)) <= 1
@@ -102,7 +103,7 @@ def test_the_soundtrack_of_a_video_fingerprints(
 
 
 def test_stereo_and_file_objects(tmp_path: Path, signal: gen.Samples, reference: AudioFingerprint) -> None:
-    path = gen.write_audio(tmp_path / "stereo.mp3", signal, RATE, channels=2)
+    path = audio_files.write_audio(tmp_path / "stereo.mp3", signal, RATE, channels=2)
     by_path = fingerprint(path)
     with path.open("rb") as f:
         by_stream = fingerprint(f)
@@ -114,7 +115,7 @@ def test_stereo_and_file_objects(tmp_path: Path, signal: gen.Samples, reference:
 
 
 def test_max_seconds_stops_decoding(tmp_path: Path, signal: gen.Samples, reference: AudioFingerprint) -> None:
-    path = gen.write_audio(tmp_path / "clip.flac", signal, RATE)
+    path = audio_files.write_audio(tmp_path / "clip.flac", signal, RATE)
     fp = fingerprint(path, max_seconds=8.0)
     assert fp.duration == pytest.approx(8.0, abs=1e-3)
     assert len(fp) == expected_items(8.0)
@@ -124,16 +125,16 @@ def test_max_seconds_stops_decoding(tmp_path: Path, signal: gen.Samples, referen
 
 
 def test_silence_and_short_audio_are_not_errors(tmp_path: Path) -> None:
-    silent = fingerprint(gen.write_audio(tmp_path / "silence.wav", gen.silence(10.0), RATE))
+    silent = fingerprint(audio_files.write_audio(tmp_path / "silence.wav", gen.silence(10.0), RATE))
     assert len(silent) == expected_items(10.0)
     assert len(set(silent.items.tolist())) == 1
-    short = fingerprint(gen.write_audio(tmp_path / "short.m4a", gen.speech(1, 2.0), RATE))
+    short = fingerprint(audio_files.write_audio(tmp_path / "short.m4a", gen.speech(1, 2.0), RATE))
     assert len(short) == 0
     assert short.duration == pytest.approx(2.0, abs=0.05)
 
 
 def test_a_video_without_sound_is_an_evidence_error(tmp_path: Path) -> None:
-    path = gen.write_video(tmp_path / "mute.mp4", None, seed=1, seconds=2.0)
+    path = audio_files.write_video(tmp_path / "mute.mp4", None, seed=1, seconds=2.0)
     with pytest.raises(EvidenceError, match="no audio stream"):
         fingerprint(path)
 
@@ -153,9 +154,9 @@ def test_a_truncated_file_gives_what_decoded_and_a_warning(
 ) -> None:
     whole = tmp_path / name
     if name.endswith(".mkv"):
-        gen.write_video(whole, signal, RATE, seed=2)
+        audio_files.write_video(whole, signal, RATE, seed=2)
     else:
-        gen.write_audio(whole, signal, RATE)
+        audio_files.write_audio(whole, signal, RATE)
     data = whole.read_bytes()
     cut = tmp_path / f"cut-{name}"
     cut.write_bytes(data[: len(data) // 2])
@@ -167,7 +168,7 @@ def test_a_truncated_file_gives_what_decoded_and_a_warning(
 
 
 def test_binary_form_round_trip(tmp_path: Path, signal: gen.Samples) -> None:
-    fp = fingerprint(gen.write_audio(tmp_path / "clip.ogg", signal, RATE))
+    fp = fingerprint(audio_files.write_audio(tmp_path / "clip.ogg", signal, RATE))
     data = fp.to_bytes()
     back = AudioFingerprint.from_bytes(data)
     assert np.array_equal(back.items, fp.items)
@@ -200,7 +201,7 @@ def test_binary_form_rejects_anything_else(reference: AudioFingerprint) -> None:
 
 def test_in_memory_samples_match_the_encoded_file(tmp_path: Path, signal: gen.Samples) -> None:
     """``fingerprint_samples`` (int16 or float input) and ``fingerprint`` of a WAV agree."""
-    path = gen.write_audio(tmp_path / "clip.wav", signal, RATE)
+    path = audio_files.write_audio(tmp_path / "clip.wav", signal, RATE)
     from_file = fingerprint(path)
     pcm = (np.clip(signal, -1, 1) * 32767).astype(np.int16)
     from_int = fingerprint_samples(pcm, RATE)

@@ -14,7 +14,6 @@ import pytest
 from jejak.hashing.audio import AudioFingerprint, fingerprint, fingerprint_samples
 from jejak.match.audio import (
     DEFAULT,
-    AudioIndex,
     MatchParams,
     Segment,
     candidate_offsets,
@@ -22,7 +21,9 @@ from jejak.match.audio import (
     match_exhaustive,
     match_segments,
 )
+from jejak.match.audio_index import AudioIndex
 from jejak.testing import audio as gen
+from jejak.testing import audio_files
 
 RATE = gen.RATE
 ORIGINAL_SECONDS = 24.0
@@ -31,7 +32,7 @@ TOLERANCE = 0.5  # seconds, on offsets and segment ends (measured boundary quart
 
 def fp_of(x: gen.Samples, fmt: str = "wav", bitrate: int | None = None, rate: int = RATE) -> AudioFingerprint:
     """The fingerprint of ``x`` encoded as ``fmt`` (a real file, decoded by jejak)."""
-    return fingerprint(io.BytesIO(gen.encode_audio(x, rate, fmt, bitrate=bitrate)))
+    return fingerprint(io.BytesIO(audio_files.encode_audio(x, rate, fmt, bitrate=bitrate)))
 
 
 def near(segments: list[Segment], offset: float) -> list[Segment]:
@@ -53,7 +54,9 @@ def original_fps(originals: dict[str, gen.Samples]) -> dict[str, AudioFingerprin
 
 def down_and_up(x: gen.Samples) -> gen.Samples:
     """44.1 kHz -> 8 kHz -> 44.1 kHz (a telephone-band copy put back at CD rate)."""
-    return gen.resample(gen.resample(gen.resample(x, RATE, 44_100), 44_100, 8000), 8000, 44_100)
+    return audio_files.resample(
+        audio_files.resample(audio_files.resample(x, RATE, 44_100), 44_100, 8000), 8000, 44_100
+    )
 
 
 EDITS: dict[str, Callable[[gen.Samples], tuple[gen.Samples, int, str, int | None]]] = {
@@ -124,8 +127,8 @@ def test_minimum_segment_duration() -> None:
 
 def test_two_videos_with_different_pictures_match_through_their_soundtrack(tmp_path: Path) -> None:
     a, b = splice_pair(90, 12.0, 4.0, 15.0, hosts=(24.0, 30.0))
-    va = gen.write_video(tmp_path / "holiday.mp4", a, RATE, seed=1)
-    vb = gen.write_video(tmp_path / "reupload.webm", b, RATE, seed=2, size=(64, 48))
+    va = audio_files.write_video(tmp_path / "holiday.mp4", a, RATE, seed=1)
+    vb = audio_files.write_video(tmp_path / "reupload.webm", b, RATE, seed=2, size=(64, 48))
     segments = match_segments(fingerprint(va), fingerprint(vb))
     assert len(segments) == 1
     s = segments[0]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from jejak.testing import audio as gen
+from jejak.testing import audio_files
 
 
 @pytest.mark.parametrize("kind", gen.KINDS)
@@ -28,19 +29,19 @@ def test_unknown_names_are_refused() -> None:
     with pytest.raises(ValueError):
         gen.generate("birdsong", 1, 1.0)
     with pytest.raises(ValueError):
-        gen.encode_audio(gen.silence(1.0), gen.RATE, "wma")
+        audio_files.encode_audio(gen.silence(1.0), gen.RATE, "wma")
     with pytest.raises(ValueError):
-        gen.encode_audio(gen.silence(1.0), gen.RATE, "amr", channels=2)
+        audio_files.encode_audio(gen.silence(1.0), gen.RATE, "amr", channels=2)
 
 
 def test_every_format_encodes_with_the_bundled_ffmpeg() -> None:
     x = gen.speech(2, 3.0)
-    for fmt, spec in gen.FORMATS.items():
-        data = gen.encode_audio(x, gen.RATE, fmt)
+    for fmt, spec in audio_files.FORMATS.items():
+        data = audio_files.encode_audio(x, gen.RATE, fmt)
         with av.open(io.BytesIO(data), "r") as container:
             stream = container.streams.audio[0]
             assert stream.codec_context.sample_rate == (spec.rate or gen.RATE), fmt
-        back = gen.decode_audio(io.BytesIO(data))
+        back = audio_files.decode_audio(io.BytesIO(data))
         assert abs(len(back) - len(x)) < 0.1 * gen.RATE, fmt
 
 
@@ -58,7 +59,7 @@ def test_edits() -> None:
     a = 2 * gen.RATE
     assert np.array_equal(spliced[: a - 1], x[: a - 1])
     assert np.allclose(spliced[a + 1000 : a + 2000], piece[1000:2000])
-    down = gen.resample(x, gen.RATE, 8000)
+    down = audio_files.resample(x, gen.RATE, 8000)
     assert abs(len(down) - 4 * 8000) < 100
     with pytest.raises(ValueError):
         gen.splice(x, piece, gen.RATE, 10.0)
@@ -66,9 +67,9 @@ def test_edits() -> None:
 
 def test_videos_have_pictures_of_their_own_and_an_optional_soundtrack(tmp_path: Path) -> None:
     x = gen.mixed(4, 3.0)
-    a = gen.write_video(tmp_path / "a.mp4", x, seed=1)
-    b = gen.write_video(tmp_path / "b.mp4", x, seed=2)
-    mute = gen.write_video(tmp_path / "mute.mkv", None, seed=3, seconds=2.0)
+    a = audio_files.write_video(tmp_path / "a.mp4", x, seed=1)
+    b = audio_files.write_video(tmp_path / "b.mp4", x, seed=2)
+    mute = audio_files.write_video(tmp_path / "mute.mkv", None, seed=3, seconds=2.0)
     frames = []
     for path in (a, b):
         with av.open(str(path), "r") as container:

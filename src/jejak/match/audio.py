@@ -39,10 +39,11 @@ found (MP3 32 kbit/s, AAC 24 kbit/s, Opus 12 kbit/s, AMR-NB, 8 kHz resampling, -
 copies are found after high-bitrate edits, 2-30 % after Opus 12 kbit/s or AMR-NB; their fingerprints are
 too alike across sources for more without false matches. 5 s of shared audio is 34 item pairs.
 
-**Index.** ``AudioIndex`` keeps every stored fingerprint's items in one array and an inverted file from
-the 2 x 2^16 keys to item positions (CSR: uint32 postings sorted by key, two per informative item).
-A search looks up the query's keys, counts votes per (track, offset) with numpy, ranks tracks by their
-best offset's votes and verifies the top ones with ``match_segments`` at their voted offsets.
+**Index** (``jejak.match.audio_index``). ``AudioIndex`` keeps every stored fingerprint's items in one
+array and an inverted file from the 2 x 2^16 keys to item positions (CSR: uint32 postings sorted by
+key, two per informative item). A search looks up the query's keys, counts votes per (track, offset)
+with numpy, ranks tracks by their best offset's votes and verifies the top ones with ``match_segments``
+at their voted offsets.
 ``search_brute`` is its twin (every stored fingerprint through ``match_segments``, or
 ``match_exhaustive``, which verifies every offset where any window agrees); the tests require the same
 answers. Measured: 10,000 stored tracks of 20 s build in ~2-3 s and answer a query in ~24 ms;
@@ -51,11 +52,9 @@ answers. Measured: 10,000 stored tracks of 20 s build in ~2-3 s and answer a que
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,8 +71,8 @@ is then mostly inside): the median over spliced segments (see the module doc).""
 TAIL_SECONDS = 1.5
 """The last item that matches starts about this much before the end of the shared audio (median)."""
 
-_KEY_BITS = 16
-_KEY_SPACE = 2 << _KEY_BITS  # two 16-bit halves, tagged apart
+KEY_BITS = 16
+KEY_SPACE = 2 << KEY_BITS  # two 16-bit halves, tagged apart
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ class Segment:
 # --- helpers ----------------------------------------------------------------------------------------------
 
 
-def _items(fp: FingerprintLike) -> Items:
+def items_of(fp: FingerprintLike) -> Items:
     raw = fp.items if isinstance(fp, AudioFingerprint) else fp
     return np.ascontiguousarray(raw, dtype=np.uint32)
 
@@ -207,16 +206,16 @@ def informative(items: Items, params: MatchParams = DEFAULT) -> NDArray[np.bool_
     return out
 
 
-def _keys(items: Items, mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def index_keys(items: Items, mask: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """(key, item position) pairs of the informative items: each item's high and low 16 bits, tagged
     apart, so two items within one flipped bit of each other still share a key."""
     pos = np.flatnonzero(mask)
     sel = items[pos].astype(np.int64)
-    keys = np.concatenate([sel >> _KEY_BITS, (sel & 0xFFFF) | (1 << _KEY_BITS)])
+    keys = np.concatenate([sel >> KEY_BITS, (sel & 0xFFFF) | (1 << KEY_BITS)])
     return keys, np.concatenate([pos, pos])
 
 
-def _peaks(offsets: NDArray[np.int64], votes: NDArray[np.int64], k: int, min_votes: int) -> list[int]:
+def vote_peaks(offsets: NDArray[np.int64], votes: NDArray[np.int64], k: int, min_votes: int) -> list[int]:
     """Up to ``k`` offsets with the most votes (each counting its ±1 neighbours), at least 3 apart."""
     if len(offsets) == 0:
         return []
@@ -243,15 +242,15 @@ def candidate_offsets(
     query: FingerprintLike, reference: FingerprintLike, params: MatchParams = DEFAULT
 ) -> list[int]:
     """Offsets (reference item minus query item) where the two share keys, most votes first."""
-    q, r = _items(query), _items(reference)
+    q, r = items_of(query), items_of(reference)
     return _offsets(q, r, information(q, params.window), information(r, params.window), params)
 
 
 def _offsets(
     q: Items, r: Items, qinfo: NDArray[np.float64], rinfo: NDArray[np.float64], params: MatchParams
 ) -> list[int]:
-    qk, qp = _keys(q, qinfo >= params.min_information)
-    rk, rp = _keys(r, rinfo >= params.min_information)
+    qk, qp = index_keys(q, qinfo >= params.min_information)
+    rk, rp = index_keys(r, rinfo >= params.min_information)
     order = np.argsort(rk, kind="stable")
     rk, rp = rk[order], rp[order]
     lo = np.searchsorted(rk, qk, "left")
@@ -264,7 +263,7 @@ def _offsets(
     first = np.repeat(np.cumsum(counts) - counts, counts)
     diffs = rp[lo[rep] + (np.arange(total) - first)] - qp[rep]
     uniq, votes = np.unique(diffs, return_counts=True)
-    return _peaks(uniq, votes.astype(np.int64), params.offsets, params.min_votes)
+    return vote_peaks(uniq, votes.astype(np.int64), params.offsets, params.min_votes)
 
 
 # --- verification -----------------------------------------------------------------------------------------
@@ -364,7 +363,7 @@ def _dedupe(segments: list[Segment], item_seconds: float) -> list[Segment]:
     return sorted(kept, key=lambda s: (s.query_start, s.offset))
 
 
-def _item_seconds(*fps: FingerprintLike) -> float:
+def item_seconds_of(*fps: FingerprintLike) -> float:
     values = {fp.item_seconds for fp in fps if isinstance(fp, AudioFingerprint)}
     if len(values) > 1:
         raise ValueError(f"fingerprints with different item durations: {sorted(values)}")
@@ -387,8 +386,8 @@ def match_segments(
     """The segments ``query`` and ``reference`` share, ordered by query start. Offsets to verify come
     from key votes (``candidate_offsets``) unless given (in items: reference item - query item)."""
     _check_algorithms(query, reference)
-    item_seconds = _item_seconds(query, reference)
-    q, r = _items(query), _items(reference)
+    item_seconds = item_seconds_of(query, reference)
+    q, r = items_of(query), items_of(reference)
     if len(q) < params.min_items or len(r) < params.min_items:
         return []
     qinfo, rinfo = information(q, params.window), information(r, params.window)
@@ -410,8 +409,8 @@ def match_exhaustive(
     brute-force twin of the voting. Builds the (offsets x query items) error matrix, so its cost grows with
     the product of the lengths: for tests and benchmarks."""
     _check_algorithms(query, reference)
-    item_seconds = _item_seconds(query, reference)
-    q, r = _items(query), _items(reference)
+    item_seconds = item_seconds_of(query, reference)
+    q, r = items_of(query), items_of(reference)
     nq, nr = len(q), len(r)
     if nq < params.min_items or nr < params.min_items:
         return []
@@ -431,196 +430,3 @@ def match_exhaustive(
     for k in rows.tolist():
         found += _segments_at(q, r, qinfo, rinfo, k - (nq - 1), params, item_seconds)
     return _dedupe(found, item_seconds)
-
-
-# --- the index --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AudioHit:
-    """A stored fingerprint that shares audio with the query, with the verified segments."""
-
-    track: int
-    """Position of the fingerprint in the index (order of ``add``)."""
-    key: str
-    """The caller's key for it."""
-    votes: int
-    segments: tuple[Segment, ...]
-
-    @property
-    def seconds(self) -> float:
-        return sum(s.seconds for s in self.segments)
-
-
-class AudioIndex:
-    """Many fingerprints, searched by one: an inverted index from 16-bit item halves to (track, item).
-
-    ``add`` appends (cheap); the postings are rebuilt on the next search after an add. ``search`` looks up
-    the query's informative keys, counts votes per (track, offset), and verifies the best-voted tracks
-    with ``match_segments`` at their voted offsets. ``search_brute`` does the same with every stored
-    fingerprint (its twin in the tests). Saved as .npz without pickle."""
-
-    def __init__(self, params: MatchParams = DEFAULT) -> None:
-        self.params = params
-        self._chunks: list[Items] = []
-        self._keys: list[str] = []
-        self._algorithm: int | None = None
-        self._item_seconds: float | None = None
-        self._items: Items = np.zeros(0, np.uint32)
-        self._starts: NDArray[np.int64] = np.zeros(1, np.int64)
-        self._key_start: NDArray[np.int64] | None = None
-        self._postings: NDArray[np.uint32] = np.zeros(0, np.uint32)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    @property
-    def keys(self) -> Sequence[str]:
-        return tuple(self._keys)
-
-    def add(self, key: str, fp: FingerprintLike) -> int:
-        """Store ``fp`` under ``key``; returns its track number."""
-        if isinstance(fp, AudioFingerprint):
-            for attr, value in (("_algorithm", fp.algorithm), ("_item_seconds", fp.item_seconds)):
-                have = getattr(self, attr)
-                if have is None:
-                    setattr(self, attr, value)
-                elif have != value:
-                    raise ValueError(
-                        f"fingerprint {key!r}: {attr.strip('_')} {value} differs from the index's {have}"
-                    )
-        self._chunks.append(_items(fp))
-        self._keys.append(key)
-        return len(self._keys) - 1
-
-    def fingerprint(self, track: int) -> Items:
-        self._build()
-        return self._items[self._starts[track] : self._starts[track + 1]]
-
-    def _build(self) -> None:
-        """Fold the fingerprints added since the last build into the items and the postings (the new
-        tracks' keys are merged with the existing postings in one stable sort: O(total) numpy work)."""
-        if not self._chunks and self._key_start is not None:
-            return
-        first_new = len(self._starts) - 1
-        if self._chunks:
-            lengths = np.array([len(c) for c in self._chunks], np.int64)
-            self._items = np.concatenate([self._items, *self._chunks])
-            self._starts = np.concatenate([self._starts, self._starts[-1] + np.cumsum(lengths)])
-            self._chunks = []
-        old_counts = (
-            np.diff(self._key_start) if self._key_start is not None else np.zeros(_KEY_SPACE, np.int64)
-        )
-        keys = [np.repeat(np.arange(_KEY_SPACE, dtype=np.int64), old_counts)]
-        glob = [self._postings.astype(np.int64)]
-        for t in range(first_new, len(self._starts) - 1):
-            a, b = int(self._starts[t]), int(self._starts[t + 1])
-            k, p = _keys(self._items[a:b], informative(self._items[a:b], self.params))
-            keys.append(k)
-            glob.append(p + a)
-        allk, allg = np.concatenate(keys), np.concatenate(glob)
-        order = np.argsort(allk, kind="stable")
-        self._postings = allg[order].astype(np.uint32)
-        self._key_start = np.concatenate([[0], np.cumsum(np.bincount(allk, minlength=_KEY_SPACE))]).astype(
-            np.int64
-        )
-
-    def candidates(self, query: FingerprintLike, limit: int = 20) -> list[tuple[int, int, list[int]]]:
-        """Up to ``limit`` (track, votes, offsets) with the most votes at their best offset."""
-        self._build()
-        assert self._key_start is not None
-        q = _items(query)
-        qk, qp = _keys(q, informative(q, self.params))
-        lo, hi = self._key_start[qk], self._key_start[qk + 1]
-        counts = hi - lo
-        counts[counts > self.params.max_postings] = 0
-        total = int(counts.sum())
-        if total == 0:
-            return []
-        rep = np.repeat(np.arange(len(qk)), counts)
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        glob = self._postings[lo[rep] + (np.arange(total) - first)].astype(np.int64)
-        track = np.searchsorted(self._starts, glob, "right") - 1
-        diff = glob - self._starts[track] - qp[rep]
-        code = (track << 32) + (diff + (1 << 31))
-        uniq, votes = np.unique(code, return_counts=True)
-        # votes of each (track, offset) with its ±1 neighbours (adjacent codes, same track)
-        smooth = votes.astype(np.int64)
-        for step in (-1, 1):
-            at = np.clip(np.searchsorted(uniq, uniq + step), 0, len(uniq) - 1)
-            hit = uniq[at] == uniq + step
-            smooth[hit] += votes[at[hit]]
-        tracks = uniq >> 32
-        bounds = np.flatnonzero(np.diff(tracks, prepend=-1) != 0)
-        peak = np.maximum.reduceat(smooth, bounds)
-        keep = np.flatnonzero(peak >= self.params.min_votes)
-        ranked = keep[np.lexsort((tracks[bounds[keep]], -peak[keep]))][:limit]
-        ends = np.append(bounds[1:], len(uniq))
-        out: list[tuple[int, int, list[int]]] = []
-        for g in ranked:
-            a, b = int(bounds[g]), int(ends[g])
-            offsets = (uniq[a:b] & 0xFFFFFFFF) - (1 << 31)
-            peaks = _peaks(offsets, votes[a:b].astype(np.int64), self.params.offsets, self.params.min_votes)
-            out.append((int(tracks[a]), int(peak[g]), peaks))
-        return out
-
-    def search(self, query: FingerprintLike, limit: int = 20) -> list[AudioHit]:
-        """Stored fingerprints that share at least one verified segment with ``query``, most audio first."""
-        hits = []
-        for track, votes, offsets in self.candidates(query, limit):
-            segs = match_segments(query, self.fingerprint(track), self.params, offsets=offsets)
-            if segs:
-                hits.append(AudioHit(track, self._keys[track], votes, tuple(segs)))
-        hits.sort(key=lambda h: (-h.seconds, h.track))
-        return hits
-
-    def search_brute(self, query: FingerprintLike, *, exhaustive: bool = False) -> list[AudioHit]:
-        """``search``'s twin: ``match_segments`` (or ``match_exhaustive``) with every stored fingerprint."""
-        self._build()
-        hits = []
-        for track in range(len(self._keys)):
-            ref = self.fingerprint(track)
-            segs = (
-                match_exhaustive(query, ref, self.params)
-                if exhaustive
-                else match_segments(query, ref, self.params)
-            )
-            if segs:
-                hits.append(AudioHit(track, self._keys[track], 0, tuple(segs)))
-        hits.sort(key=lambda h: (-h.seconds, h.track))
-        return hits
-
-    def save(self, path: str | Path) -> None:
-        self._build()
-        np.savez(
-            path,
-            items=self._items,
-            starts=self._starts,
-            keys=np.array(self._keys, dtype=np.str_),
-            meta=np.array([self._algorithm or 0, self._item_seconds or 0.0], dtype=np.float64),
-        )
-
-    @classmethod
-    def load(cls, path: str | Path, params: MatchParams = DEFAULT) -> AudioIndex:
-        """An index saved by ``save``; ValueError for anything else."""
-        with np.load(path, allow_pickle=False) as z:
-            try:
-                items, starts, keys, meta = z["items"], z["starts"], z["keys"], z["meta"]
-            except KeyError as exc:
-                raise ValueError(f"{path}: not a saved AudioIndex ({exc})") from exc
-        starts = starts.astype(np.int64)
-        if (
-            len(starts) != len(keys) + 1
-            or starts[0] != 0
-            or starts[-1] != len(items)
-            or np.any(np.diff(starts) < 0)
-        ):
-            raise ValueError(f"{path}: inconsistent AudioIndex arrays")
-        index = cls(params)
-        index._chunks = [items[a:b].astype(np.uint32) for a, b in itertools.pairwise(starts)]
-        index._keys = [str(k) for k in keys]
-        algo, item_s = (float(v) for v in meta)
-        index._algorithm = int(algo) or None
-        index._item_seconds = item_s or None
-        index._build()
-        return index

@@ -37,7 +37,8 @@ from jejak.hashing.audio import AudioFingerprint
 from jejak.hashing.preview import gentle
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists.vpdq import parse_vpdq
-from jejak.match.audio import AudioIndex, MatchParams, Segment
+from jejak.match.audio import MatchParams, Segment
+from jejak.match.audio_index import AudioIndex
 from jejak.match.video import Verdict, VideoMatch, compare_videos, hash_words, within
 from jejak.model.lists import Category, Hit
 from jejak.model.video import FrameHash

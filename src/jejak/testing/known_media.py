@@ -22,6 +22,7 @@ from typing import Any
 from PIL import Image
 
 from jejak.testing import audio as gen_audio
+from jejak.testing import audio_files
 from jejak.testing.videos import VideoSpec, render_frame, write_video, write_with_clip
 
 MANIFEST = "known-media.json"
@@ -41,7 +42,7 @@ def build_known_media(root: Path, seed: int = 2026) -> dict[str, Any]:
     clip = CLIP
     write_video(ref / "known-clip.mp4", clip)
     song = gen_audio.music(seed % 1000 + 21, 15.0)
-    gen_audio.write_audio(ref / "known-song.m4a", song, rate)
+    audio_files.write_audio(ref / "known-song.m4a", song, rate)
     host = VideoSpec(
         width=160,
         height=120,
@@ -60,12 +61,12 @@ def build_known_media(root: Path, seed: int = 2026) -> dict[str, Any]:
     )
     track_a = gen_audio.splice(gen_audio.speech(seed % 1000 + 1, 30.0), song, rate, at=SONG_AT[0])
     track_b = gen_audio.splice(gen_audio.speech(seed % 1000 + 2, 35.0), song, rate, at=SONG_AT[1])
-    gen_audio.write_video(msg / "VID-20260302-WA0003.mp4", track_a, rate, seed=31)
-    gen_audio.write_video(msg / "VID-20260302-WA0004.mkv", track_b, rate, seed=41)
+    audio_files.write_video(msg / "VID-20260302-WA0003.mp4", track_a, rate, seed=31)
+    audio_files.write_video(msg / "VID-20260302-WA0004.mkv", track_b, rate, seed=41)
     write_video(
         msg / "VID-20260303-WA0005.mp4", VideoSpec(width=160, height=120, seconds=10.0, fps=10, seed=11)
     )
-    gen_audio.write_audio(msg / "PTT-20260303-WA0006.ogg", gen_audio.speech(seed % 1000 + 9, 20.0), rate)
+    audio_files.write_audio(msg / "PTT-20260303-WA0006.ogg", gen_audio.speech(seed % 1000 + 9, 20.0), rate)
     manifest: dict[str, Any] = {
         "reference": ["reference-media/known-clip.mp4", "reference-media/known-song.m4a"],
         "clip_in": {"file": "seizure/messenger/VID-20260301-WA0001.mp4", "at": CLIP_AT, "seconds": 8.0},
