@@ -111,3 +111,18 @@ def test_tiny_and_flat_pictures(size: tuple[int, int]) -> None:
 def test_other_modes(picture: Image.Image) -> None:
     for mode in ("L", "RGBA", "P"):
         assert len(describe(picture.convert(mode))) > 100
+
+
+@pytest.mark.parametrize("style", ["shapes", "stripes", "texture", "text", "checker"])
+def test_trim_finds_a_blurred_fill(style: str) -> None:
+    """Apps pad with an enlarged, blurred copy of the picture: the box is the pasted picture's."""
+    from jejak.testing.robustness import transforms
+
+    (pad,) = transforms(["pad 20% blur"])
+    img = procedural_image(23, 800, 600, style)
+    padded = pad(img, np.random.default_rng(0))
+    bw, bh = (padded.width - img.width) / 2, (padded.height - img.height) / 2
+    x0, y0, x1, y1 = describe(padded).box
+    tol = 0.03 * padded.width
+    assert abs(x0 - bw) <= tol and abs(y0 - bh) <= tol
+    assert abs(x1 - (bw + img.width)) <= tol and abs(y1 - (bh + img.height)) <= tol
