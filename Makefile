@@ -59,8 +59,9 @@ demo: install
 	$(DEMO) match --case DEMO-2026-0001
 	@echo "== video and audio: a unit's known clip (vPDQ frame hashes) and known song (Chromaprint fingerprint)"
 	$(DEMO) lists build demo/reference-media --name unit-media --category 1 --series "Demo Series Blue"
-	@echo "== a messenger export: the clip inside a longer re-encoded video, one of its frames as a still,"
-	@echo "   two videos with different pictures sharing the song, an unrelated video and voice note"
+	@echo "== a messenger export: the clip inside a longer re-encoded video and a greyscale copy of that video,"
+	@echo "   one of the clip's frames as a still, two videos with different pictures sharing the song,"
+	@echo "   an unrelated video and voice note"
 	$(DEMO) ingest demo/seizure/messenger --case DEMO-2026-0001
 	$(DEMO) triage --case DEMO-2026-0001 --format table --exhibit messenger
 	$(DEMO) links --case DEMO-2026-0001

@@ -43,8 +43,8 @@ def test_video_and_audio_from_list_build_to_triage_links_preview_and_export(
     summary = cli("ingest", str(media["seized"]), "--case", "VID-1", "--json").json()
     assert summary["warnings"] == 0, cli("warnings", "--case", "VID-1", "--format", "jsonl").out
     m = summary["match"]
-    assert m["video_hits"] == 1 and m["frame_hits"] == 1 and m["audio_hits"] == 2
-    assert m["links"]["chromaprint"] == 1
+    assert m["video_hits"] == 2 and m["frame_hits"] == 1 and m["audio_hits"] == 2
+    assert m["links"] == {"vpdq": 1, "chromaprint": 1}
 
     t = _triage(cli, "VID-1")
     hit = t["VID-20260301-WA0001.mp4"]["hits"][0]
@@ -64,9 +64,17 @@ def test_video_and_audio_from_list_build_to_triage_links_preview_and_export(
         assert abs(seg["query_start"] - at) <= 1.0 and abs(seg["reference_start"]) <= 1.0
         assert audio_hit["evidence"]["seconds"] >= 10.0
 
-    links = cli("links", "--case", "VID-1", "--format", "jsonl").jsonl()
-    assert [x["rule"] for x in links] == ["chromaprint"]
-    seg = links[0]["evidence"]["segments"][0]
+    assert t["VID-20260304-WA0007.mkv"]["hits"][0]["algorithm"] == "vpdq"
+    links = {x["rule"]: x for x in cli("links", "--case", "VID-1", "--format", "jsonl").jsonl()}
+    assert set(links) == {"vpdq", "chromaprint"}
+    names = {t[n]["sha256"]: n for n in t}
+    clip = links["vpdq"]
+    assert {names[clip["a"]["sha256"]], names[clip["b"]["sha256"]]} == {
+        "VID-20260301-WA0001.mp4",
+        "VID-20260304-WA0007.mkv",
+    }
+    assert clip["score"] >= 0.8
+    seg = links["chromaprint"]["evidence"]["segments"][0]
     starts = sorted([seg["query_start"], seg["reference_start"]])
     assert abs(starts[0] - 5.0) <= 1.0 and abs(starts[1] - 15.0) <= 1.0
 

@@ -6,7 +6,7 @@ Everything is generated (moving shapes, rendered text, synthetic music and speec
   ``reference-media/known-song.m4a``: 15 s of generated music (its Chromaprint fingerprint).
 - ``seizure/messenger/``:
   ``VID-20260301-WA0001.mp4``: 30 s of another scene holding the known clip from 12 s, re-encoded at a
-  lower quality, with QuickTime make/model/location tags;
+  lower quality, with QuickTime make/model/location tags; ``VID-20260304-WA0007.mkv`` a greyscale copy of it;
   ``IMG-20260301-WA0002.png``: frame 30 (3.0 s) of the known clip as a still;
   ``VID-20260302-WA0003.mp4`` and ``VID-20260302-WA0004.mkv``: different pictures whose soundtracks hold the
   known song, at 5 s and at 15 s;
@@ -23,7 +23,7 @@ from PIL import Image
 
 from jejak.testing import audio as gen_audio
 from jejak.testing import audio_files
-from jejak.testing.videos import VideoSpec, render_frame, write_video, write_with_clip
+from jejak.testing.videos import VideoSpec, render_frame, write_variant, write_video, write_with_clip
 
 MANIFEST = "known-media.json"
 CLIP = VideoSpec(width=160, height=120, seconds=8.0, fps=10, gop=10, seed=7)
@@ -56,6 +56,13 @@ def build_known_media(root: Path, seed: int = 2026) -> dict[str, Any]:
     write_with_clip(
         msg / "VID-20260301-WA0001.mp4", host, clip_seed=clip.seed, clip_seconds=8.0, offset_seconds=CLIP_AT
     )
+    # A greyscale MKV copy of it, as another phone re-shared it: linked to it, and a hit of its own.
+    write_variant(
+        msg / "VID-20260301-WA0001.mp4",
+        msg / "VID-20260304-WA0007.mkv",
+        VideoSpec(container="mkv", crf=28),
+        grey=True,
+    )
     Image.fromarray(render_frame(clip.seed, 30, float(clip.fps), clip.width, clip.height)).save(
         msg / "IMG-20260301-WA0002.png"
     )
@@ -70,6 +77,7 @@ def build_known_media(root: Path, seed: int = 2026) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "reference": ["reference-media/known-clip.mp4", "reference-media/known-song.m4a"],
         "clip_in": {"file": "seizure/messenger/VID-20260301-WA0001.mp4", "at": CLIP_AT, "seconds": 8.0},
+        "grey_copy": "seizure/messenger/VID-20260304-WA0007.mkv",
         "frame_still": {"file": "seizure/messenger/IMG-20260301-WA0002.png", "seconds": 3.0},
         "shared_song": [
             {"file": "seizure/messenger/VID-20260302-WA0003.mp4", "at": SONG_AT[0]},
