@@ -11,7 +11,7 @@ import pytest
 
 from jejak.errors import EvidenceError
 from jejak.hashing.pdq import luma_of, pdq_from_luma
-from jejak.hashing.video import FrameHash, as_displayed, frame_pixels, hash_video, luma
+from jejak.hashing.video import FrameHash, as_displayed, frame_pixels, hash_video
 from jejak.lists.vpdq import read_vpdq
 from jejak.metadata.container import display_transform
 from jejak.testing.videos import VideoSpec, spec_frames, write_video
@@ -85,9 +85,12 @@ def test_one_frame_a_second_is_metas_frame_choice(videos: Path, hashes: Path) ->
     assert [f.frame for f in half.frames][:3] == [0, 15, 30]
 
 
-def test_luma_is_luma_of_bit_for_bit() -> None:
+def test_luma_of_is_the_reference_weighting_bit_for_bit() -> None:
     rgb = np.random.default_rng(3).integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
-    assert np.array_equal(luma(rgb), luma_of(rgb))
+    f = rgb.astype(np.float32)
+    reference = f[:, :, 0] * np.float32(0.299) + f[:, :, 1] * np.float32(0.587)
+    reference += f[:, :, 2] * np.float32(0.114)
+    assert np.array_equal(luma_of(rgb), reference)
 
 
 # --- generated videos -------------------------------------------------------------------------------------
@@ -211,7 +214,7 @@ def test_rotation_hashes_the_picture_as_displayed(tmp_path: Path, rotation: int,
     if hflip:
         expected = expected[0] + {"l": "r", "r": "l"}[expected[1]]
     assert white == expected
-    pdq, quality = pdq_from_luma(luma(shown))
+    pdq, quality = pdq_from_luma(luma_of(shown))
     assert result.frames[0] == FrameHash(0, quality, pdq, 0.0)
     seen: list[tuple[tuple[int, ...], float]] = []
     hash_video(path, on_frame=lambda pixels, seconds: seen.append((pixels.shape, seconds)))

@@ -11,7 +11,7 @@ Which pixels. A frame is converted to RGB24 by swscale with nearest-neighbour ch
 rounding, what the FFmpeg that made Meta's sample hashes produced (FFmpeg 8's fast default rounds
 differently: 21 bits from Meta's hashes on average on the doorknob sample, whose frames fade to near
 black), or resized to ``downsample`` x ``downsample`` with Lanczos (the filter of the -128x128 sample
-files); jejak's numpy PDQ (``jejak.hashing.pdq``) hashes its luma, computed as ``luma_of`` computes it.
+files); jejak's numpy PDQ (``jejak.hashing.pdq``) hashes its luma (``luma_of``).
 Against the sample-hashes files (tests/hashing/test_video.py): full size, 2,592 frames of 7 videos, mean
 0.07 bits and at most 4 from Meta's, 100% within 31 bits (5 of the 7 bit for bit); 128x128, 2,442 frames
 of 6 videos, mean 0.33 bits, at most 8, 100% within 31. Meta's own vpdq 0.2.5, built here against
@@ -58,7 +58,7 @@ from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
 from jejak.errors import EvidenceError
-from jejak.hashing.pdq import pdq_from_luma
+from jejak.hashing.pdq import luma_of, pdq_from_luma
 from jejak.hashing.videoplan import DecodeStats, PacketIndex, decode_indexed, decode_sequential, scan
 from jejak.metadata.container import TEXT_FORMATS, display_transform
 from jejak.model.video import FrameHash
@@ -74,7 +74,6 @@ __all__ = [
     "display_transform",
     "frame_pixels",
     "hash_video",
-    "luma",
 ]
 
 NAME: Final = "vpdq"
@@ -322,29 +321,6 @@ def frame_pixels(frame: VideoFrame, downsample: int | None = None) -> NDArray[np
     return np.asarray(out.to_ndarray(), np.uint8)
 
 
-def luma(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
-    """``luma_of``'s arithmetic (float32 products summed R, G, B: the same bits, tests/hashing/test_video.py
-    checks it) in plain numpy, 32 rows at a time so the temporaries stay in cache: 1.5x faster than whole
-    planes, and free of OpenCV's thread pool, which ``luma_of`` goes through and which costs more than it
-    saves on a busy machine (13 ms against 9 ms for a 1080p frame here, 7 ms against 1 ms at 480p)."""
-    h, w, _ = rgb.shape
-    out = np.empty((h, w), np.float32)
-    tmp = np.empty((_ROWS, w), np.float32)
-    for r in range(0, h, _ROWS):
-        o = out[r : r + _ROWS]
-        t = tmp[: o.shape[0]]
-        np.multiply(rgb[r : r + _ROWS, :, 0], _W_R, out=o)
-        np.multiply(rgb[r : r + _ROWS, :, 1], _W_G, out=t)
-        o += t
-        np.multiply(rgb[r : r + _ROWS, :, 2], _W_B, out=t)
-        o += t
-    return out
-
-
-_W_R, _W_G, _W_B = np.float32(0.299), np.float32(0.587), np.float32(0.114)
-_ROWS = 32
-
-
 def as_displayed(a: NDArray[_T], turns: int, mirror: bool) -> NDArray[_T]:
     """``a`` (rows first) turned counter-clockwise by ``turns`` quarter turns, then mirrored left-right."""
     if turns % 4:
@@ -372,7 +348,7 @@ class _FrameHasher:
             w, h = frame.width, frame.height
             self.size = (h, w) if self.turns % 2 else (w, h)
         rgb = frame_pixels(frame, self.downsample)
-        y = as_displayed(luma(rgb), self.turns, self.mirror)
+        y = as_displayed(luma_of(rgb), self.turns, self.mirror)
         pdq, quality = pdq_from_luma(y)  # all zeros, quality 0, below 5 pixels a side
         seconds = number / self.rate
         self.hashes.append(FrameHash(number, quality, pdq, seconds))

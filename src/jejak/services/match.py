@@ -20,7 +20,7 @@ from jejak.index.robust import RobustIndex
 from jejak.match.pdq import ListIndex, PdqQuery, best_pdq_hits
 from jejak.match.robust import RobustHit, RobustMatcher
 from jejak.model.lists import Hit
-from jejak.services.media import FRAME_NAME, link_case_media, media_hits
+from jejak.services.media import FRAME_NAME, CaseMedia, link_case_media, media_hits
 from jejak.store.sql import Store
 
 
@@ -135,6 +135,9 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
     hits = store.matches.exact_hits(row.id) if lists else []
     report: dict[str, Any] = {"case": case, "lists": len(lists), "index": None, "robust": None}
     pdq_hits: list[Hit] = []
+    stills: list[
+        tuple[int, str]
+    ] = []  # (content, plain PDQ) past the quality gate: the frame stage's queries
     gated = 0
     if lists:
         thresholds = {
@@ -147,6 +150,8 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
                 gated += algorithm == "pdq"
                 continue
             variant = algorithm.partition(".")[2] or None
+            if variant is None:
+                stills.append((content_id, value))
             if variant is not None and not settings.match_dihedral:
                 continue
             queries.append(PdqQuery(content_id, variant, value))
@@ -174,11 +179,12 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
                 "stale_entries": stale_entries,
             }
     media: list[Hit] = []
+    case_media = CaseMedia.load(store, row.id)
     if lists:
         skip = {(h.content_id, h.entry_id) for h in hits + pdq_hits + robust}
-        media, media_report = media_hits(store, settings, row.id, skip)
+        media, media_report = media_hits(store, settings, case_media, stills, skip)
         report.update(media_report)
-    report["links"] = link_case_media(store, settings, row.id)
+    report["links"] = link_case_media(store, settings, row.id, case_media)
     all_hits = hits + pdq_hits + robust + media
     store.matches.replace_hits(row.id, all_hits, _now())
     report.update(

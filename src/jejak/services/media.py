@@ -59,8 +59,6 @@ def _now() -> datetime:
 class _Bank:
     """Frame hashes of many videos stacked: (n, 4) words, each row's owner and frame."""
 
-    owners: list[int]
-    videos: dict[int, list[FrameHash]]
     words: NDArray[np.uint64]
     row_owner: NDArray[np.int64]
     row_frame: list[FrameHash]
@@ -73,13 +71,7 @@ class _Bank:
             kept = [f for f in frames if f.quality >= quality]
             rows += kept
             owner += [key] * len(kept)
-        return _Bank(
-            list(videos),
-            videos,
-            hash_words([f.pdq for f in rows]),
-            np.asarray(owner, np.int64),
-            rows,
-        )
+        return _Bank(hash_words([f.pdq for f in rows]), np.asarray(owner, np.int64), rows)
 
     def hit_owners(self, frames: Sequence[FrameHash], settings: Settings) -> list[int]:
         """Videos of the bank with at least MIN_CANDIDATE_FRAMES frames within distance of ``frames``."""
@@ -188,15 +180,37 @@ def _audio_params(settings: Settings) -> MatchParams:
     return MatchParams(max_ber=settings.audio_max_ber, min_seconds=settings.audio_min_segment)
 
 
+@dataclass(frozen=True)
+class CaseMedia:
+    """The case's video frame hashes and audio fingerprints by content id, read and parsed once for
+    both the list stages and the links, with the number of descriptors of each that do not parse."""
+
+    videos: dict[int, list[FrameHash]]
+    recordings: dict[int, AudioFingerprint]
+    bad_videos: int = 0
+    bad_recordings: int = 0
+
+    @staticmethod
+    def load(store: Store, case_id: int) -> CaseMedia:
+        videos, bad_v = _parse_videos(list(store.matches.case_descriptors(case_id, VPDQ_NAME)))
+        recordings, bad_a = _parse_audio(list(store.matches.case_descriptors(case_id, AUDIO_NAME)))
+        return CaseMedia(videos, recordings, bad_v, bad_a)
+
+
 def media_hits(
-    store: Store, settings: Settings, case_id: int, skip: set[tuple[int, int]]
+    store: Store,
+    settings: Settings,
+    media: CaseMedia,
+    stills: Sequence[tuple[int, str]],
+    skip: set[tuple[int, int]],
 ) -> tuple[list[Hit], dict[str, Any]]:
-    """Video, frame and audio hits of the case's contents against list entries built from media (pairs in
-    ``skip`` already hit by an earlier stage), and a report of what was compared."""
+    """Video, frame and audio hits of the case's media (``stills``: (content id, PDQ) of its images that
+    pass the quality gate) against list entries built from media (pairs in ``skip`` already hit by an
+    earlier stage), and a report of what was compared."""
     hits: list[tuple[int, int, str, int, dict[str, Any]]] = []
     report: dict[str, Any] = {}
     ref_videos, bad_refs = _parse_videos(list(store.lists.entry_descriptors(VPDQ_NAME)))
-    case_videos, bad_case = _parse_videos(list(store.matches.case_descriptors(case_id, VPDQ_NAME)))
+    case_videos = media.videos
     if ref_videos:
         bank = _Bank.of(ref_videos, settings.vpdq_quality)
         compared = 0
@@ -209,17 +223,17 @@ def media_hits(
                 if m.verdict in (Verdict.MATCH, Verdict.EXCERPT):
                     distance = round(100 * (1 - max(m.reference_share, m.query_share)))
                     hits.append((cid, entry, VPDQ_NAME, distance, _video_evidence(m)))
-        frame_hits = _frame_hits(store, settings, case_id, bank, skip)
+        frame_hits = _frame_hits(settings, stills, bank, skip)
         hits += frame_hits
         report["video"] = {
             "references": len(ref_videos),
             "videos": len(case_videos),
             "compared": compared,
-            "unreadable": bad_refs + bad_case,
+            "unreadable": bad_refs + media.bad_videos,
             "frame_hits": len(frame_hits),
         }
     ref_audio, bad_ra = _parse_audio(list(store.lists.entry_descriptors(AUDIO_NAME)))
-    case_audio, bad_ca = _parse_audio(list(store.matches.case_descriptors(case_id, AUDIO_NAME)))
+    case_audio = media.recordings
     if ref_audio:
         index = AudioIndex(_audio_params(settings))
         for entry, fp in ref_audio.items():
@@ -234,7 +248,7 @@ def media_hits(
         report["audio"] = {
             "references": len(ref_audio),
             "recordings": len(case_audio),
-            "unreadable": bad_ra + bad_ca,
+            "unreadable": bad_ra + media.bad_recordings,
         }
     owner = store.lists.active_entry_lists([entry for _c, entry, *_ in hits])
     out = [
@@ -246,14 +260,9 @@ def media_hits(
 
 
 def _frame_hits(
-    store: Store, settings: Settings, case_id: int, bank: _Bank, skip: set[tuple[int, int]]
+    settings: Settings, stills: Sequence[tuple[int, str]], bank: _Bank, skip: set[tuple[int, int]]
 ) -> list[tuple[int, int, str, int, dict[str, Any]]]:
     """Stills of the case whose PDQ is within distance of a frame of a known video: the closest frame."""
-    stills = [
-        (cid, value)
-        for cid, alg, value, quality in store.matches.case_pdqs(case_id)
-        if alg == "pdq" and (quality or 0) >= settings.match_pdq_quality
-    ]
     if not stills or not len(bank.words):
         return []
     words = hash_words([v for _c, v in stills])
@@ -276,11 +285,14 @@ def _frame_hits(
     return out
 
 
-def link_case_media(store: Store, settings: Settings, case_id: int) -> dict[str, int]:
-    """Find the case's videos that share a clip and recordings that share audio; replace the case's
-    media links with them. Returns counts by algorithm."""
+def link_case_media(
+    store: Store, settings: Settings, case_id: int, media: CaseMedia | None = None
+) -> dict[str, int]:
+    """Find the case's videos that share a clip and recordings that share audio (``media``: already
+    loaded, else read here); replace the case's media links with them. Returns counts by algorithm."""
     links: list[MediaLink] = []
-    videos, _bad = _parse_videos(list(store.matches.case_descriptors(case_id, VPDQ_NAME)))
+    media = media or CaseMedia.load(store, case_id)
+    videos = media.videos
     if len(videos) > 1:
         bank = _Bank.of(videos, settings.vpdq_quality)
         seen: set[tuple[int, int]] = set()
@@ -294,7 +306,7 @@ def link_case_media(store: Store, settings: Settings, case_id: int) -> dict[str,
                 share = max(m.query_share, m.reference_share)
                 if share >= settings.vpdq_reference_share:
                     links.append(MediaLink(pair[0], pair[1], VPDQ_NAME, round(share, 4), _video_evidence(m)))
-    recordings, _bad = _parse_audio(list(store.matches.case_descriptors(case_id, AUDIO_NAME)))
+    recordings = media.recordings
     if len(recordings) > 1:
         index = AudioIndex(_audio_params(settings))
         for cid, fp in recordings.items():
