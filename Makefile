@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio clean
+.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene clean
 
 install: $(STAMP)
 
@@ -61,10 +61,11 @@ demo: install
 	$(DEMO) lists build demo/reference-media --name unit-media --category 1 --series "Demo Series Blue"
 	@echo "== a messenger export: the clip inside a longer re-encoded video and a greyscale copy of that video,"
 	@echo "   one of the clip's frames as a still, two videos with different pictures sharing the song,"
-	@echo "   an unrelated video and voice note"
+	@echo "   an unrelated video and voice note; the clip re-shared with bars and a big sticker, and a"
+	@echo "   rotated, cropped frame of it (vPDQ misses both: the robust stage finds them by keyframes)"
 	$(DEMO) ingest demo/seizure/messenger --case DEMO-2026-0001
 	$(DEMO) triage --case DEMO-2026-0001 --format table --exhibit messenger
-	$(DEMO) links --case DEMO-2026-0001
+	$(DEMO) links --case DEMO-2026-0001 --rules vpdq,chromaprint,orb.frame,orb.frames
 	@echo "== the video's contact sheet, greyscale and blurred (--reveal shows it sharp); a categorised segment"
 	$(DEMO) preview VID-20260301-WA0001.mp4 --case DEMO-2026-0001 --output demo/contact-sheet.png
 	$(DEMO) segment add VID-20260301-WA0001.mp4 --case DEMO-2026-0001 --start 12 --end 20 --category 1
@@ -74,6 +75,26 @@ demo: install
 	@echo "== only the known items, as CSV; and the case as a VICS 2.0 export (with the video's segment)"
 	$(DEMO) triage --case DEMO-2026-0001 --status known --format csv | cut -d, -f4-7,14-18 | head -12
 	$(DEMO) export --case DEMO-2026-0001 --format vics --output demo/DEMO-2026-0001.vics.json
+	@echo "== link analysis: two agencies, three seizures; links by near-duplicate, camera serial, place,"
+	@echo "   chat invite link and shared soundtrack, and the alerts each side receives"
+	$(DEMO) case create NL-1 --agency "Politie NL"
+	$(DEMO) case create ID-7 --agency "Polri ID"
+	$(DEMO) case create ID-9 --agency "Polri ID"
+	$(DEMO) ingest demo/agencies/nl-phone --case NL-1
+	$(DEMO) ingest demo/agencies/id-laptop --case ID-7
+	$(DEMO) ingest demo/agencies/id-phone --case ID-9
+	$(DEMO) alerts --case NL-1
+	@echo "== an examiner in NL asserts a victim; the copies held in Indonesia are suggested for her"
+	$(DEMO) assert media IMG_0002.jpg --case NL-1 --victim V-12 --unidentified --by "demo examiner NL"
+	$(DEMO) workboard --case ID-7
+	@echo "== an examiner in Indonesia rejects one suggestion: it stays rejected"
+	$(DEMO) assert media foto_d.jpg --case ID-9 --victim V-12 --reject --by "demo examiner ID"
+	$(DEMO) workboard --case ID-9
+	$(DEMO) links --person V-12
+	$(DEMO) links --case NL-1 --min-score 0.5
+	$(DEMO) graph --case NL-1 --format graphml > demo/NL-1.graphml
+	$(DEMO) graph --case NL-1 --format geojson > demo/NL-1.places.geojson
+	$(DEMO) graph --case NL-1 --path case:NL-1 case:ID-9
 	@echo "Database: demo/jejak.db   (try: $(DEMO) triage --case DEMO-2026-0001 --format jsonl)"
 
 lint: install
@@ -88,7 +109,7 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio
+bench: bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene
 
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
@@ -110,6 +131,9 @@ bench-video: install
 
 bench-audio: install
 	$(BIN)/python benchmarks/audio.py
+
+bench-scene: install
+	$(BIN)/python benchmarks/scene.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -46,6 +46,8 @@ import av
 import benchkit
 import numpy as np
 
+from jejak.hashing.keyframes import KeyframePicker
+from jejak.hashing.robust import QUERY_FEATURES
 from jejak.hashing.video import hash_video
 from jejak.testing.videos import VideoSpec, write_video
 
@@ -200,6 +202,8 @@ ROWS = (
     ("d", "(d) Meta's vpdq `computeHash(seconds_per_hash=1)`"),
     ("e", "(e) audio fingerprint"),
     ("ae", "(a)+(e) per file"),
+    ("k", "(k) (a) with the robust stage's keyframes, as ingest"),
+    ("ke", "(k)+(e) per file, as ingest"),
 )
 
 
@@ -221,6 +225,9 @@ def report(clips: list[Clip], checks: list[Check]) -> str:
     lines.append("| (a) / (b) | " + " | ".join(_ratio(c, "a", "b") for c in clips) + " |")
     if any("d" in c.results for c in clips):
         lines.append("| (a) / (d) | " + " | ".join(_ratio(c, "a", "d") for c in clips) + " |")
+    lines.append(
+        "| (k) keyframes described | " + " | ".join(c.notes.get("keyframes", "-") for c in clips) + " |"
+    )
     lines.append("| (a) = (c), same hashes | " + " | ".join(c.notes.get("same", "-") for c in clips) + " |")
     lines += ["", *(f"- {c.line()}" for c in checks)]
     return "\n".join(lines)
@@ -250,7 +257,9 @@ def write_docs(table: str, command: str, seconds: float, other_cpu: float, vpdq_
         "counts), wall-clock speed in brackets; best of the rounds, files in the page cache. (a) is "
         "`jejak.hashing.video.hash_video` at 1 frame/s as ingest would call it; (b) decodes every frame "
         "with PyAV and does nothing else; (c) is jejak with vpdq's loop (decode all, hash every 30th "
-        "frame); (d) Meta's vpdq package; (e) jejak's audio fingerprint when present. Floors "
+        "frame); (d) Meta's vpdq package; (e) jejak's audio fingerprint when present; (k) (a) plus the "
+        "robust stage's keyframes (`hashing.keyframes`: one per 10 s, at least 4, ORB with 768 features "
+        "and their mirror), which is what ingest runs. Floors "
         f"(informational): 480p 1-s GOP (a) >= {FLOOR_480:g}x real time, 1080p 1-s GOP (a) >= "
         f"{FLOOR_1080:g}x, 10-s GOPs (a) >= (b), 480p 1-s GOP (a) >= {FLOOR_VS_VPDQ:g}x (d).\n\n"
         f"{table}\n"
@@ -290,6 +299,11 @@ def run_clip(
     def sequential() -> None:
         last["c"] = hash_video(clip.path, strategy="sequential")
 
+    def with_keyframes() -> None:
+        picker = KeyframePicker(clip.seconds, QUERY_FEATURES, mirror=True)
+        hash_video(clip.path, on_frame=picker.add)
+        last["k"] = picker.result()
+
     clip.results["a"] = measure(ours, rounds)
     clip.results["b"] = measure(lambda: decode_everything(clip.path), rounds)
     clip.results["c"] = measure(sequential, rounds)
@@ -303,7 +317,14 @@ def run_clip(
         clip.results["ae"] = Timing(
             clip.results["a"].cpu + clip.results["e"].cpu, clip.results["a"].wall + clip.results["e"].wall
         )
-    speeds = "  ".join(f"({k}) {_fmt(clip.speed(k))}" for k in ("a", "b", "c", "d", "e") if k in clip.results)
+    clip.results["k"] = measure(with_keyframes, rounds)
+    clip.notes["keyframes"] = str(len(last["k"]))
+    if "e" in clip.results:
+        clip.results["ke"] = Timing(
+            clip.results["k"].cpu + clip.results["e"].cpu, clip.results["k"].wall + clip.results["e"].wall
+        )
+    keys = ("a", "b", "c", "d", "e", "k")
+    speeds = "  ".join(f"({k}) {_fmt(clip.speed(k))}" for k in keys if k in clip.results)
     print(f"{clip.name}: {speeds}  [{watch.text()}]")
 
 

@@ -89,6 +89,22 @@ class Settings(BaseSettings):
         description="share of the seized video's own frames that must match (0: a long video holding "
         "a known clip matches)",
     )
+    video_keyframes: int = Field(
+        32,
+        ge=0,
+        le=64,
+        description="most keyframes of a video described for the robust stage (0: none); a still that is "
+        "an edited frame of a known video, and videos with large logos or bars, are found through them",
+    )
+    video_keyframe_seconds: float = Field(
+        10.0, gt=0, description="seconds of video per keyframe (at least 4 keyframes per video)"
+    )
+    video_reference_keyframe_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="seconds per keyframe of list entries ('lists build', at most 64 keyframes): denser, "
+        "so that a still taken from anywhere in a known video is near one",
+    )
     contact_sheet_frames: int = Field(
         16, description="frames in a video's stored contact sheet (0: none); blurred when shown"
     )
@@ -100,6 +116,29 @@ class Settings(BaseSettings):
     )
     audio_max_ber: float = Field(
         0.2, description="bit error rate at or below which aligned audio fingerprints agree"
+    )
+    identifiers_enabled: bool = Field(
+        True,
+        description="look for online identifiers (URLs, invite links, phone numbers, e-mail, usernames, "
+        "chat accounts) in text files, chat exports and EXIF text at ingest",
+    )
+    identifiers_max_bytes: int = Field(
+        8 * MiB, ge=0, description="bytes of a text file read for identifiers (the rest is not scanned)"
+    )
+    identifiers_region: str = Field(
+        "",
+        description="country (ISO 3166 alpha-2, e.g. ID, GB) whose national phone numbers are recognised in "
+        "text; empty: only numbers written in international form (+62...)",
+    )
+    place_radius_m: float = Field(
+        100.0, gt=0, description="GPS positions within this many metres (chained) are one place"
+    )
+    alert_min_score: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="links into other cases at or above this score raise an alert (camera make and model "
+        "alone score 0.1, URLs 0.3)",
     )
     stack_pdq_threshold: int = Field(
         31, description="PDQ distance that puts two contents of a case in one near-duplicate stack"

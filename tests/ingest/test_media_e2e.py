@@ -44,7 +44,10 @@ def test_video_and_audio_from_list_build_to_triage_links_preview_and_export(
     assert summary["warnings"] == 0, cli("warnings", "--case", "VID-1", "--format", "jsonl").out
     m = summary["match"]
     assert m["video_hits"] == 2 and m["frame_hits"] == 1 and m["audio_hits"] == 2
-    assert m["links"] == {"vpdq": 1, "chromaprint": 1}
+    assert m["keyframe_hits"] == 2 and m["robust"]["reference_videos"] == 1
+    # the still that is a frame of the clip is linked to the three videos that show the clip, and the
+    # edited frame to the re-shared clip (its keyframe at 4 s)
+    assert m["links"] == {"vpdq": 1, "chromaprint": 1, "orb.frames": 0, "orb.frame": 4}
 
     t = _triage(cli, "VID-1")
     hit = t["VID-20260301-WA0001.mp4"]["hits"][0]
@@ -65,9 +68,28 @@ def test_video_and_audio_from_list_build_to_triage_links_preview_and_export(
         assert audio_hit["evidence"]["seconds"] >= 10.0
 
     assert t["VID-20260304-WA0007.mkv"]["hits"][0]["algorithm"] == "vpdq"
-    links = {x["rule"]: x for x in cli("links", "--case", "VID-1", "--format", "jsonl").jsonl()}
-    assert set(links) == {"vpdq", "chromaprint"}
+    # vPDQ finds none of the re-shared clip's frames (bars, sticker): its keyframes are verified instead
+    reshared = t["VID-20260305-WA0008.mp4"]["hits"][0]
+    assert (reshared["stage"], reshared["algorithm"]) == ("robust", "orb.frames")
+    ev = reshared["evidence"]
+    assert ev["matched_keyframes"] >= 2 and ev["reference_keyframes"] == 4 and ev["score"] >= 14
+    assert all(abs(f["seconds"] - f["reference_seconds"]) < 0.6 for f in ev["frames"]), ev["frames"]
+    assert 1.9 < ev["scale"] < 2.1, ev  # the app doubled the picture
+    edited = t["IMG-20260305-WA0009.jpg"]["hits"][0]
+    assert (edited["algorithm"], edited["evidence"]["reference_seconds"]) == ("orb.frame", 4.0)
+    assert abs(abs(edited["evidence"]["rotation_deg"]) - 4.0) < 1.5, edited["evidence"]
+
+    every = cli(
+        "links", "--case", "VID-1", "--rules", "vpdq,chromaprint,orb.frame,orb.frames", "--format", "jsonl"
+    ).jsonl()
+    links = {x["rule"]: x for x in every}
+    assert set(links) == {"vpdq", "chromaprint", "orb.frame"}
     names = {t[n]["sha256"]: n for n in t}
+    frame_links = [x for x in every if x["rule"] == "orb.frame"]
+    assert {frozenset((names[x["a"]["sha256"]], names[x["b"]["sha256"]])) for x in frame_links} == {
+        frozenset(("IMG-20260301-WA0002.png", video))
+        for video in ("VID-20260301-WA0001.mp4", "VID-20260304-WA0007.mkv", "VID-20260305-WA0008.mp4")
+    } | {frozenset(("IMG-20260305-WA0009.jpg", "VID-20260305-WA0008.mp4"))}
     clip = links["vpdq"]
     assert {names[clip["a"]["sha256"]], names[clip["b"]["sha256"]]} == {
         "VID-20260301-WA0001.mp4",

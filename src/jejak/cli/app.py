@@ -10,9 +10,10 @@ from typing import Annotated, Any
 import typer
 
 from jejak.cli.common import check_format, open_store, settings, state
+from jejak.cli.graph import alerts_cmd, assert_app, graph_cmd, links_cmd, person_app, workboard_cmd
 from jejak.cli.lists import lists_app
-from jejak.cli.match import export_cmd, hit_counts, match_cmd, triage_cmd
-from jejak.cli.media import links_cmd, preview_cmd, segment_app
+from jejak.cli.match import export_cmd, hit_counts, link_lines, match_cmd, triage_cmd
+from jejak.cli.media import preview_cmd, segment_app
 from jejak.cli.output import emit, err, ingest_progress, write_table
 from jejak.config import Settings
 from jejak.errors import JejakError
@@ -33,6 +34,11 @@ app.command("match")(match_cmd)
 app.command("triage")(triage_cmd)
 app.command("export")(export_cmd)
 app.command("links")(links_cmd)
+app.add_typer(assert_app, name="assert")
+app.add_typer(person_app, name="person")
+app.command("alerts")(alerts_cmd)
+app.command("graph")(graph_cmd)
+app.command("workboard")(workboard_cmd)
 app.command("preview")(preview_cmd)
 app.add_typer(segment_app, name="segment")
 
@@ -112,11 +118,8 @@ def ingest(
     if m:
         err.print(f"matched against {m['lists']} lists: {hit_counts(m)}; see 'jejak triage --case {case}'")
     links = (m or {}).get("links") or summary.get("links") or {}
-    if any(links.values()):
-        err.print(
-            f"linked: {links.get('vpdq', 0)} pairs of videos sharing a clip, {links.get('chromaprint', 0)} "
-            f"pairs of recordings sharing audio; see 'jejak links --case {case}'"
-        )
+    for line in link_lines(links, (m or {}).get("graph") or summary.get("graph") or {}, case):
+        err.print(line)
     for r in summary["runs"]:
         if r["leaves_skipped_as_already_done"]:
             err.print(
@@ -225,6 +228,7 @@ def db_upgrade() -> None:
 def demo_build(folder: Path, seed: Annotated[int, typer.Option("--seed")] = 2026) -> None:
     """Write the benign synthetic seizure (procedural images only) under FOLDER/seizure, and known-hash
     lists describing some of its pictures under FOLDER/lists."""
+    from jejak.testing.agencies import build_agencies
     from jejak.testing.known import build_known_material
     from jejak.testing.known_media import build_known_media
     from jejak.testing.seizure import build_seizure
@@ -232,11 +236,12 @@ def demo_build(folder: Path, seed: Annotated[int, typer.Option("--seed")] = 2026
     manifest = build_seizure(folder, seed=seed)
     known = build_known_material(folder, seed=seed)
     build_known_media(folder, seed=seed)
+    build_agencies(folder / "agencies")
     err.print(
         f"synthetic seizure written to {folder / 'seizure'} ({len(manifest['files'])} files in the manifest; "
         f"laptop: {len(known['copies'])} copies of listed pictures, {len(known['distractors'])} new ones; "
         f"messenger: generated videos and sound); lists in {folder / 'lists'}, known media in "
-        f"{folder / 'reference-media'}"
+        f"{folder / 'reference-media'}; three seizures of two agencies in {folder / 'agencies'}"
     )
 
 

@@ -134,13 +134,8 @@ def match_cmd(
         f"matched case [bold]{case}[/] against {report['lists']} lists: {hit_counts(report)}; "
         f"{report['below_quality']} images below the PDQ quality gate"
     )
-    links = report.get("links") or {}
-    if any(links.values()):
-        err.print(
-            f"linked in the case: {links.get('vpdq', 0)} pairs of videos sharing a clip, "
-            f"{links.get('chromaprint', 0)} pairs of recordings sharing audio; "
-            f"see 'jejak links --case {case}'"
-        )
+    for line in link_lines(report.get("links") or {}, report.get("graph") or {}, case):
+        err.print(line)
     robust = report.get("robust") or {}
     if robust.get("stale"):
         err.print(
@@ -164,11 +159,32 @@ def hit_counts(report: dict[str, Any]) -> str:
     for key, what in (
         ("video_hits", "video"),
         ("frame_hits", "still of a known video"),
+        ("keyframe_hits", "by video keyframes"),
         ("audio_hits", "audio"),
     ):
         if report.get(key):
             parts.append(f"{report[key]} {what}")
     return f"{report['contents_hit']} contents hit ({', '.join(parts)})"
+
+
+def link_lines(links: dict[str, int], graph: dict[str, int], case: str) -> list[str]:
+    """What the media links and the link rules found, for people."""
+    out = []
+    if any(links.values()):
+        out.append(
+            f"linked: {links.get('vpdq', 0)} pairs of videos sharing a clip, {links.get('chromaprint', 0)} "
+            f"pairs of recordings sharing audio, {links.get('orb.frame', 0) + links.get('orb.frames', 0)} "
+            f"stills or videos sharing keyframes; see 'jejak links --case {case}'"
+        )
+    if graph:
+        kinds = ", ".join(
+            f"{graph[k]} {k}" for k in ("camera", "place", "identifier", "series", "pdq") if graph.get(k)
+        )
+        out.append(
+            f"link rules: {kinds or 'nothing'}; {graph.get('alerts', 0)} new alerts "
+            f"(see 'jejak alerts --case {case}')"
+        )
+    return out
 
 
 def triage_cmd(

@@ -1,78 +1,23 @@
-"""Video and audio commands: the case's media links, video segments, and the gentle contact sheet."""
+"""Video and audio commands: video segments and the gentle contact sheet."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from jejak.cli.common import check_format, open_store, settings
-from jejak.cli.output import emit, err
+from jejak.cli.common import open_store, settings
+from jejak.cli.output import err
 from jejak.errors import ConfigError
 from jejak.model.lists import SCHEMES, Category
 from jejak.services.lists import whoami
-from jejak.services.media import add_segment, case_links, preview_image
+from jejak.services.media import add_segment, preview_image
 
 segment_app = typer.Typer(
     help="categorised time ranges of videos (exported as VICS Segments)", no_args_is_help=True
 )
-
-
-def _link_row(x: dict[str, Any]) -> dict[str, Any]:
-    ev = x["evidence"]
-    if x["rule"] == "vpdq":
-        where = "; ".join(
-            f"{a[0]:.0f}-{a[1]:.0f}s ~ {b[0]:.0f}-{b[1]:.0f}s"
-            for a, b in zip(ev.get("query_ranges", []), ev.get("reference_ranges", []), strict=False)
-        )
-        detail = f"shares {ev.get('query_share', 0):.0%} / {ev.get('reference_share', 0):.0%}"
-    else:
-        where = "; ".join(
-            f"{s['query_start']:.0f}-{s['query_end']:.0f}s ~ "
-            f"{s['reference_start']:.0f}-{s['reference_end']:.0f}s"
-            for s in ev.get("segments", [])
-        )
-        detail = f"{ev.get('seconds', 0):.0f} s shared"
-    return {
-        "rule": x["rule"],
-        "score": x["score"],
-        "a": x["a"]["sha256"],
-        "b": x["b"]["sha256"],
-        "detail": detail,
-        "time ranges (a ~ b)": where,
-    }
-
-
-def links_cmd(
-    case: Annotated[str, typer.Option("--case", help="the case whose links to list")],
-    rules: Annotated[
-        str | None,
-        typer.Option("--rules", help="comma-separated rules: vpdq (video clip), chromaprint (audio)"),
-    ] = None,
-    min_score: Annotated[
-        float, typer.Option("--min-score", help="only links at least this strong (0-1)")
-    ] = 0.0,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl | csv | table")] = "table",
-) -> None:
-    """Contents of the case that share media: videos holding the same clip (vPDQ) and recordings that share
-    an audio segment (Chromaprint), with the time ranges on both sides. jsonl keeps the whole evidence."""
-    check_format(fmt)
-    wanted = [r.strip() for r in rules.split(",") if r.strip()] if rules else None
-    rows = case_links(open_store(settings()), case, wanted, min_score)
-    if fmt == "jsonl":
-        emit(rows, "jsonl", [])
-        return
-    table = [_link_row(x) for x in rows]
-    if fmt == "table":  # for people: cut the digests (csv keeps them whole)
-        table = [{**r, "a": r["a"][:12] + "…", "b": r["b"][:12] + "…"} for r in table]
-    emit(
-        table,
-        fmt,
-        ["rule", "score", "a", "b", "detail", "time ranges (a ~ b)"],
-        title=f"media links of {case}",
-    )
 
 
 @segment_app.command("add")

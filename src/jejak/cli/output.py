@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from jejak.ingest.job import Progress
 from jejak.services.records import json_default
@@ -47,7 +48,7 @@ def write_table(rows: Iterable[dict[str, Any]], columns: list[str], title: str |
         table.add_column(c, overflow="fold", no_wrap=not wide, ratio=3 if wide else None)
     n = 0
     for r in rows:
-        table.add_row(*(_cell(c, r.get(c)) for c in columns))
+        table.add_row(*(Text(_cell(c, r.get(c))) for c in columns))  # data: no markup, no emoji codes
         n += 1
     # Piped or captured output has no terminal width: use a wide page rather than Rich's 80 columns.
     Console(width=None if sys.stdout.isatty() else 160).print(table)

@@ -23,29 +23,45 @@ BLUR = 0.012
 """Gaussian blur radius of ``gentle``, as a fraction of the picture's longer side."""
 
 
+class FrameSpread:
+    """Which of the frames offered in time order to keep: at most ``count``, spread evenly over
+    ``duration`` seconds, or one per ``step`` seconds when the duration is unknown."""
+
+    def __init__(self, count: int, duration: float | None, step: float = 1.0) -> None:
+        self.count = max(0, count)
+        self.step = duration / self.count if duration and duration > 0 and self.count else step
+        self.kept = 0
+        self._next = 0.0
+
+    def wants(self, seconds: float) -> bool:
+        """Whether a frame at ``seconds`` would be kept (so the caller converts only those)."""
+        return self.kept < self.count and seconds >= self._next
+
+    def took(self, seconds: float) -> None:
+        """The frame at ``seconds`` was kept: the next is wanted one step further."""
+        self.kept += 1
+        self._next = max(seconds + 1e-6, self.kept * self.step)
+
+
 class ContactSheet:
     """Collects thumbnails of sampled frames (``add``), evenly spread over ``duration`` seconds when it is
     known (else one per second of video at most), and lays them out (``jpeg``)."""
 
     def __init__(self, frames: int, duration: float | None) -> None:
-        self.frames = max(0, frames)
-        self.duration = duration if duration and duration > 0 else None
+        self.spread = FrameSpread(frames, duration)
         self.tiles: list[Image.Image] = []
-        self._next = 0.0
 
     def wants(self, seconds: float) -> bool:
-        """Whether a frame at ``seconds`` would be kept (so the caller converts only those)."""
-        return len(self.tiles) < self.frames and seconds >= self._next
+        return self.spread.wants(seconds)
 
     def add(self, pixels: NDArray[np.uint8], seconds: float) -> None:
         """Offer one frame (rows x columns x RGB, as displayed) shown at ``seconds``."""
-        if not self.wants(seconds):
+        if not self.spread.wants(seconds):
             return
         img = Image.fromarray(np.ascontiguousarray(pixels))
         img.thumbnail((TILE, TILE), Image.Resampling.BILINEAR)
         self.tiles.append(img.convert("RGB"))
-        step = self.duration / self.frames if self.duration is not None else 1.0
-        self._next = max(seconds + 1e-6, len(self.tiles) * step)
+        self.spread.took(seconds)
 
     def jpeg(self) -> bytes | None:
         """The sheet as JPEG bytes, or None when no frame was kept."""

@@ -9,14 +9,20 @@ import stat
 from typing import BinaryIO
 
 import cv2
+import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from jejak.errors import EvidenceError, JejakError, LimitExceeded
 from jejak.evidence.archives import expand_7z, expand_single_stream, expand_tar, expand_zip
 from jejak.evidence.base import Member
 from jejak.evidence.disk import DiskImage, open_disk_stream
+from jejak.graph.found import in_exif, in_text
+from jejak.graph.identifiers import looks_like_text
 from jejak.hashing.audio import fingerprint
 from jejak.hashing.image import as_pixels, open_image, reduce_for_hashing
+from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
+from jejak.hashing.keyframes import KeyframePicker
 from jejak.hashing.preview import ContactSheet
 from jejak.hashing.registry import HashOptions, check_unique_names, image_hashers
 from jejak.hashing.robust import NAME as ROBUST_NAME
@@ -223,9 +229,25 @@ class Processor:
                 self._media(rec, data, kind.kind)
             elif kind.container is not None:
                 self._container(rec, kind.container, data, depth, budget, result, top)
+            elif self.options.identifiers_max_bytes and looks_like_text(header):
+                self._identifiers(rec, data)
         finally:
             if data is not stream:
                 data.close()
+
+    # -- text ---------------------------------------------------------------------------------------
+    def _identifiers(self, rec: FileRecord, data: BinaryIO) -> None:
+        """Online identifiers in a text file or chat export (``graph.found``)."""
+        opts = self.options
+        try:
+            text = data.read(opts.identifiers_max_bytes)
+            found, warning = in_text(rec.name, text, opts.identifiers_region, opts.identifiers_max_bytes)
+        except Exception as exc:  # a parser bug must not lose the file's other records
+            rec.warn("identifiers", f"identifiers cannot be read: {type(exc).__name__}: {exc}")
+            return
+        if warning:
+            rec.warn("identifiers", warning)
+        rec.identifiers = found
 
     # -- images ---------------------------------------------------------------------------------
     def _image(self, rec: FileRecord, data: BinaryIO) -> None:
@@ -257,6 +279,8 @@ class Processor:
             exif = None
         if exif is not None and not exif.is_empty():
             rec.exif = exif
+            if self.options.identifiers_max_bytes:
+                rec.identifiers = in_exif(exif, self.options.identifiers_region)
         reduce_for_hashing(im, self.pdq_min_side, self._decode_mode)
         try:
             im.load()
@@ -320,12 +344,31 @@ class Processor:
     def _video(self, rec: FileRecord, data: BinaryIO, duration: float | None) -> None:
         opts = self.options
         sheet = ContactSheet(opts.contact_sheet_frames, duration)
+        keys = None
+        if opts.video_keyframes and opts.robust_features:
+            keys = KeyframePicker(
+                duration,
+                opts.robust_features,
+                mirror=True,
+                max_side=opts.robust_max_side,
+                spacing=opts.video_keyframe_seconds,
+                maximum=opts.video_keyframes,
+            )
+
+        def on_frame(pixels: NDArray[np.uint8], seconds: float) -> None:
+            sheet.add(pixels, seconds)
+            if keys is not None:
+                try:
+                    keys.add(pixels, seconds)
+                except cv2.error as exc:
+                    rec.warn("robust", f"keyframe at {seconds:.1f}s cannot be described: {exc}")
+
         try:
             vh = hash_video(
                 data,
                 fps=opts.video_fps or None,
                 max_seconds=opts.max_media_duration,
-                on_frame=sheet.add if opts.contact_sheet_frames else None,
+                on_frame=on_frame if opts.contact_sheet_frames or keys is not None else None,
             )
         except EvidenceError as exc:
             rec.warn("decode", f"video cannot be hashed: {exc}")
@@ -339,6 +382,8 @@ class Processor:
             rec.warn("decode", w)
         if vh.frames:
             rec.descriptors[VPDQ_NAME] = format_vpdq(vh.frames).encode()
+        if keys is not None and keys.frames:
+            rec.descriptors[KEYFRAMES_NAME] = keys.result().to_bytes()
         sheet_jpeg = sheet.jpeg()
         if sheet_jpeg is not None:
             rec.previews["contact_sheet"] = sheet_jpeg

@@ -34,6 +34,7 @@ _CAMERA_SERIAL_NUMBER = 0xC62F  # DNG
 # Exif IFD
 _EXPOSURE_TIME, _F_NUMBER, _ISO = 0x829A, 0x829D, 0x8827
 _USER_COMMENT = 0x9286
+_IMAGE_DESCRIPTION, _ARTIST, _COPYRIGHT = 0x010E, 0x013B, 0x8298
 _IMAGE_UNIQUE_ID, _BODY_SERIAL_NUMBER, _LENS_MODEL, _LENS_SERIAL_NUMBER = 0xA420, 0xA431, 0xA434, 0xA435
 # GPS IFD
 _GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON, _GPS_ALT_REF, _GPS_ALT = 1, 2, 3, 4, 5, 6
@@ -156,6 +157,9 @@ def _read_exif(img: Image.Image) -> ExifInfo | None:
     text_extras = (
         ("lens_model", _LENS_MODEL),
         ("lens_serial_number", _LENS_SERIAL_NUMBER),
+        ("image_description", _IMAGE_DESCRIPTION),  # free text: link analysis looks for identifiers in it
+        ("artist", _ARTIST),
+        ("copyright", _COPYRIGHT),
     )
     for key, number in text_extras:
         value = _guard(errors, key, partial(_text, tag(number)), None)

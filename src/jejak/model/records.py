@@ -93,6 +93,19 @@ class WarningRecord:
     pathspec: PathSpec | None = None
 
 
+@dataclass(frozen=True)
+class FoundIdentifier:
+    """An online identifier found in a content (jejak.graph.identifiers): its kind, normalised value,
+    where it was read (``source``: text, chat, exif), how often, and its first spelling and offset."""
+
+    kind: str
+    value: str
+    source: str
+    count: int = 1
+    first_offset: int | None = None
+    raw: str | None = None
+
+
 @dataclass
 class FileRecord:
     """One file instance as found in the evidence, with everything computed from its bytes."""
@@ -119,6 +132,7 @@ class FileRecord:
     # Review aids by kind -> JPEG bytes: "contact_sheet" (a video's sampled frames), blurred at display.
     previews: dict[str, bytes] = field(default_factory=dict)
     exif: ExifInfo | None = None
+    identifiers: list[FoundIdentifier] = field(default_factory=list)
     warnings: list[WarningRecord] = field(default_factory=list)
 
     def warn(self, stage: str, message: str) -> None:

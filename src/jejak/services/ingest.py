@@ -13,6 +13,7 @@ from jejak.ingest.job import IngestJob, Progress
 from jejak.ingest.process import process_batch
 from jejak.ingest.walker import check_sources, walk_source
 from jejak.model import FileRecord, WarningRecord
+from jejak.services.graph import link_case
 from jejak.services.match import match_case
 from jejak.services.media import link_case_media
 from jejak.store.sql import Store
@@ -63,6 +64,7 @@ def ingest_case(
         total["match"] = match_case(store, settings, case)
     else:
         total["links"] = link_case_media(store, settings, store.get_case(case).id)
+        total["graph"] = link_case(store, settings, case)
     return total
 
 

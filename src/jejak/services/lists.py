@@ -8,7 +8,7 @@ import hashlib
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -18,11 +18,14 @@ import numpy as np
 
 from jejak.config import Settings
 from jejak.errors import ConfigError, NotFound, StoreError
+from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
+from jejak.hashing.keyframes import KeyframeSet
 from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.hashing.robust import REF_FEATURES, RobustDescriptor
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists import read_list, write_list
 from jejak.lists.vpdq import format_vpdq, read_vpdq
+from jejak.match.keyframes import SLOTS
 from jejak.model import HashValue
 from jejak.model.lists import SCHEMES, Category, ListEntry, ListHeader
 from jejak.services.ingest import hash_files
@@ -246,7 +249,13 @@ def build_list(
     by = by or whoami()
     row = _list_for(store, name, known_good, scheme, None, None, by)
     # known videos are hashed densely (see services.media._compare); the rest as at ingest
-    dense = settings.model_copy(update={"video_fps": settings.video_reference_fps})
+    dense = settings.model_copy(
+        update={
+            "video_fps": settings.video_reference_fps,
+            "video_keyframes": SLOTS,
+            "video_keyframe_seconds": settings.video_reference_keyframe_seconds,
+        }
+    )
 
     def entries() -> Iterator[ListEntry]:
         for rec, warning in hash_files(dense, paths):
@@ -272,8 +281,7 @@ def build_list(
                 name=rec.pathspec.readable(),
                 size=rec.size,
                 descriptors={
-                    alg: reference_form(blob) if alg == ROBUST_NAME else blob
-                    for alg, blob in rec.descriptors.items()
+                    alg: _REFERENCE_FORMS.get(alg, bytes)(blob) for alg, blob in rec.descriptors.items()
                 },
             )
 
@@ -370,7 +378,15 @@ def reference_form(blob: bytes) -> bytes:
     (the strongest of each grid cell, round-robin, so the spread is kept) and its coarse ones, without
     the mirrored descriptors (the query side carries those): 12 KB instead of 58 KB, as the benchmark
     measures."""
-    d = RobustDescriptor.from_bytes(blob)
+    return _reference_desc(RobustDescriptor.from_bytes(blob)).to_bytes()
+
+
+def keyframes_reference_form(blob: bytes) -> bytes:
+    """A seized video's keyframes as a list entry keeps them: each in ``reference_form``."""
+    return KeyframeSet.from_bytes(blob).map(_reference_desc).to_bytes()
+
+
+def _reference_desc(d: RobustDescriptor) -> RobustDescriptor:
     main = len(d) - d.coarse
     keep = np.r_[0 : min(main, REF_FEATURES), main : len(d)]
     return dataclasses.replace(
@@ -380,7 +396,13 @@ def reference_form(blob: bytes) -> bytes:
         octave=d.octave[keep],
         desc=d.desc[keep],
         mirror_desc=None,
-    ).to_bytes()
+    )
+
+
+_REFERENCE_FORMS: dict[str, Callable[[bytes], bytes]] = {
+    ROBUST_NAME: reference_form,
+    KEYFRAMES_NAME: keyframes_reference_form,
+}
 
 
 def list_rows(store: Store) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,11 +34,17 @@ from jejak.config import Settings
 from jejak.errors import ConfigError, NotFound
 from jejak.hashing.audio import NAME as AUDIO_NAME
 from jejak.hashing.audio import AudioFingerprint
+from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
+from jejak.hashing.keyframes import KeyframeSet
 from jejak.hashing.preview import gentle
+from jejak.hashing.robust import NAME as ROBUST_NAME
+from jejak.hashing.robust import RobustDescriptor
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists.vpdq import parse_vpdq
 from jejak.match.audio import MatchParams, Segment
 from jejak.match.audio_index import AudioIndex
+from jejak.match.keyframes import STILL_NAME, KeyframeRefs, accepted, search, search_video, still_evidence
+from jejak.match.keyframes import evidence as keyframe_evidence
 from jejak.match.video import Verdict, VideoMatch, compare_videos, hash_words, within
 from jejak.model.lists import Category, Hit
 from jejak.model.video import FrameHash
@@ -47,6 +53,7 @@ from jejak.store.sql import Store
 
 FRAME_NAME = "vpdq.frame"
 """Algorithm of a still image that is a frame of a known video."""
+
 MIN_CANDIDATE_FRAMES = 2
 """Frames of a known video that must be hit before it is compared in full."""
 
@@ -187,14 +194,23 @@ class CaseMedia:
 
     videos: dict[int, list[FrameHash]]
     recordings: dict[int, AudioFingerprint]
+    keyframes: dict[int, KeyframeSet] = field(default_factory=dict)
     bad_videos: int = 0
     bad_recordings: int = 0
+    bad_keyframes: int = 0
 
     @staticmethod
     def load(store: Store, case_id: int) -> CaseMedia:
         videos, bad_v = _parse_videos(list(store.matches.case_descriptors(case_id, VPDQ_NAME)))
         recordings, bad_a = _parse_audio(list(store.matches.case_descriptors(case_id, AUDIO_NAME)))
-        return CaseMedia(videos, recordings, bad_v, bad_a)
+        keyframes: dict[int, KeyframeSet] = {}
+        bad_k = 0
+        for cid, blob in store.matches.case_descriptors(case_id, KEYFRAMES_NAME):
+            try:
+                keyframes[cid] = KeyframeSet.from_bytes(blob)
+            except ValueError:
+                bad_k += 1  # another version: re-ingest to use it
+        return CaseMedia(videos, recordings, keyframes, bad_v, bad_a, bad_k)
 
 
 def media_hits(
@@ -317,44 +333,123 @@ def link_case_media(
                 b = int(ah.key)
                 if a == b:
                     continue
-                pair = (min(a, b), max(a, b))
-                segs = list(ah.segments)
-                if a > b:  # keep times as (content_a, content_b)
-                    segs = [
-                        Segment(
-                            s.ref_start,
-                            s.ref_end,
-                            s.query_start,
-                            s.query_end,
-                            -s.offset,
-                            s.ber,
-                            s.information,
-                            s.bits,
-                        )
-                        for s in segs
-                    ]
+                pair, segs = _oriented(a, b, ah.segments)
                 if pair not in best or ah.seconds > best[pair][0]:
                     best[pair] = (ah.seconds, segs)
-        for (a, b), (seconds, segs) in sorted(best.items()):
-            score = max(s.score for s in segs)
-            evidence = {"seconds": round(seconds, 2), "segments": _segments(segs)}
-            links.append(MediaLink(a, b, AUDIO_NAME, round(score, 4), evidence))
-    store.media.replace_links(case_id, (VPDQ_NAME, AUDIO_NAME), links, _now())
-    return {
-        VPDQ_NAME: sum(x.algorithm == VPDQ_NAME for x in links),
-        AUDIO_NAME: sum(x.algorithm == AUDIO_NAME for x in links),
-    }
+        links += _audio_links(best)
+    links += _links_elsewhere(store, settings, case_id, media)
+    if settings.robust_enabled and media.keyframes:
+        links += _keyframe_links(
+            store, settings, case_id, media.keyframes, {(x.content_a, x.content_b) for x in links}
+        )
+    algorithms = (VPDQ_NAME, AUDIO_NAME, KEYFRAMES_NAME, STILL_NAME)
+    store.media.replace_links(case_id, algorithms, links, _now(), outside=(VPDQ_NAME, AUDIO_NAME))
+    return {alg: sum(x.algorithm == alg for x in links) for alg in algorithms}
 
 
-# -- queries and assertions over media (the CLI's links, segment and preview commands) ---------------------
+def _oriented(a: int, b: int, segments: Sequence[Segment]) -> tuple[tuple[int, int], list[Segment]]:
+    """The pair (smaller id first) and the segments with their times as (content_a, content_b)."""
+    segs = list(segments)
+    if a > b:
+        segs = [
+            Segment(
+                s.ref_start, s.ref_end, s.query_start, s.query_end, -s.offset, s.ber, s.information, s.bits
+            )
+            for s in segs
+        ]
+    return (min(a, b), max(a, b)), segs
 
 
-def case_links(
-    store: Store, case: str, rules: Sequence[str] | None = None, min_score: float = 0.0
-) -> list[dict[str, Any]]:
-    """Media links with a side in the case, strongest first (``rules``: vpdq, chromaprint)."""
-    row = store.get_case(case)
-    return [x for x in store.media.case_links(row.id, rules) if x["score"] >= min_score]
+def _audio_links(best: dict[tuple[int, int], tuple[float, list[Segment]]]) -> list[MediaLink]:
+    out = []
+    for (a, b), (seconds, segs) in sorted(best.items()):
+        score = max(s.score for s in segs)
+        evidence = {"seconds": round(seconds, 2), "segments": _segments(segs)}
+        out.append(MediaLink(a, b, AUDIO_NAME, round(score, 4), evidence))
+    return out
+
+
+def _links_elsewhere(store: Store, settings: Settings, case_id: int, media: CaseMedia) -> list[MediaLink]:
+    """Links from the case's videos and recordings to those of every other case of the store (a clip or
+    a soundtrack shared across seizures): the same comparisons as inside the case."""
+    links: list[MediaLink] = []
+    if media.videos:
+        others, _bad = _parse_videos(list(store.matches.case_descriptors(case_id, VPDQ_NAME, others=True)))
+        if others:
+            bank = _Bank.of(others, settings.vpdq_quality)
+            for a, frames in media.videos.items():
+                for b in bank.hit_owners(frames, settings):
+                    lo, hi = (frames, others[b]) if a < b else (others[b], frames)
+                    m = _compare(lo, hi, settings)
+                    share = max(m.query_share, m.reference_share)
+                    if share >= settings.vpdq_reference_share:
+                        links.append(
+                            MediaLink(min(a, b), max(a, b), VPDQ_NAME, round(share, 4), _video_evidence(m))
+                        )
+    if media.recordings:
+        elsewhere, _bad = _parse_audio(list(store.matches.case_descriptors(case_id, AUDIO_NAME, others=True)))
+        if elsewhere:
+            index = AudioIndex(_audio_params(settings))
+            for cid, fp in elsewhere.items():
+                index.add(str(cid), fp)
+            best: dict[tuple[int, int], tuple[float, list[Segment]]] = {}
+            for a, fp in media.recordings.items():
+                for ah in index.search(fp):
+                    pair, segs = _oriented(a, int(ah.key), ah.segments)
+                    if pair not in best or ah.seconds > best[pair][0]:
+                        best[pair] = (ah.seconds, segs)
+            links += _audio_links(best)
+    return links
+
+
+def _keyframe_links(
+    store: Store,
+    settings: Settings,
+    case_id: int,
+    videos: dict[int, KeyframeSet],
+    linked: set[tuple[int, int]],
+) -> list[MediaLink]:
+    """Links through the robust stage: videos whose keyframes verify against each other's (edits vPDQ
+    misses: a large logo, bars), and stills that are edited frames of one of the case's videos. Pairs in
+    ``linked`` (already linked by vPDQ or audio) are not linked twice."""
+    refs = KeyframeRefs()
+    for cid, keys in videos.items():
+        refs.add(cid, keys)
+    matcher = refs.matcher(settings.robust_shortlist)
+    min_score = settings.robust_min_score
+    best: dict[tuple[int, int], MediaLink] = {}
+
+    def keep(link: MediaLink) -> None:
+        pair = (link.content_a, link.content_b)
+        if pair not in linked and (pair not in best or link.score > best[pair].score):
+            best[pair] = link
+
+    for a, keys in videos.items():
+        for b, pairs in search_video(keys, matcher, refs, min_score, exclude=a).items():
+            n_b = refs.counts.get(b, 0)
+            if accepted(pairs, len(keys), n_b):
+                ev = keyframe_evidence(pairs, len(keys), n_b)
+                ev["query"] = "a" if a < b else "b"
+                keep(MediaLink(min(a, b), max(a, b), KEYFRAMES_NAME, _score(ev["score"]), ev))
+    for cid, blob in store.matches.case_descriptors(case_id, ROBUST_NAME):
+        try:
+            desc = RobustDescriptor.from_bytes(blob)
+        except ValueError:
+            continue
+        for video, fh in search(desc, None, matcher, refs, min_score, exclude=cid).items():
+            ev = still_evidence(fh)
+            ev["video"] = "a" if video < cid else "b"
+            keep(MediaLink(min(cid, video), max(cid, video), STILL_NAME, _score(ev["score"]), ev))
+    return sorted(best.values(), key=lambda x: (x.content_a, x.content_b, x.algorithm))
+
+
+def _score(inliers: int) -> float:
+    """A link's score in [0, 1] from a robust verification's consistent inliers: the acceptance
+    threshold (14 by default) gives about 0.5, 60 or more give 0.9 and up."""
+    return round(min(1.0, inliers / (inliers + 14.0)), 4)
+
+
+# -- assertions and previews over media (the CLI's segment and preview commands) -------------------------
 
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")

@@ -86,14 +86,17 @@ class MatchStore:
             ]
             self.store._insert_ignore(conn, t.match_hit, rows)
 
-    def case_descriptors(self, case_id: int, algorithm: str) -> Iterator[tuple[int, bytes]]:
-        """(content id, descriptor blob) of the case's contents that have one."""
+    def case_descriptors(
+        self, case_id: int, algorithm: str, others: bool = False
+    ) -> Iterator[tuple[int, bytes]]:
+        """(content id, descriptor blob) of the case's contents that have one (``others``: of every content
+        of the store the case does not hold)."""
         d = t.content_descriptor.c
+        ids = case_content_ids(case_id)
+        where = d.content_id.not_in(ids) if others else d.content_id.in_(ids)
         with self.engine.connect() as conn:
             rows = conn.execution_options(yield_per=1000).execute(
-                select(d.content_id, d.data).where(
-                    d.content_id.in_(case_content_ids(case_id)), d.algorithm == algorithm
-                )
+                select(d.content_id, d.data).where(where, d.algorithm == algorithm)
             )
             for cid, data in rows:
                 yield int(cid), bytes(data)

@@ -44,10 +44,16 @@ class MediaStore:
 
     # -- links ----------------------------------------------------------------------------------
     def replace_links(
-        self, case_id: int, algorithms: Sequence[str], links: Iterable[MediaLink], now: datetime
+        self,
+        case_id: int,
+        algorithms: Sequence[str],
+        links: Iterable[MediaLink],
+        now: datetime,
+        outside: Sequence[str] = (),
     ) -> int:
         """The links of ``algorithms`` between two contents of the case become exactly ``links``
-        (one transaction); links to contents outside the case are kept. Returns the number written."""
+        (one transaction); links to contents outside the case are kept, but for the ``outside``
+        algorithms (recomputed against the whole store). Returns the number written."""
         rows = [
             {
                 "content_a": x.content_a,
@@ -66,52 +72,19 @@ class MediaStore:
             for i in range(0, len(ids), CHUNK):
                 part = ids[i : i + CHUNK]
                 stale = conn.execute(
-                    select(m.id, m.content_a, m.content_b).where(
-                        m.algorithm.in_(list(algorithms)), m.content_a.in_(part)
+                    select(m.id, m.content_a, m.content_b, m.algorithm).where(
+                        m.algorithm.in_(list(algorithms)), or_(m.content_a.in_(part), m.content_b.in_(part))
                     )
                 ).all()
-                drop = [int(r[0]) for r in stale if int(r[2]) in inside]
+                drop = [
+                    int(r[0])
+                    for r in stale
+                    if (int(r[1]) in inside and int(r[2]) in inside) or r[3] in outside
+                ]
                 for j in range(0, len(drop), CHUNK):
                     conn.execute(delete(t.media_link).where(m.id.in_(drop[j : j + CHUNK])))
             self.store._insert_ignore(conn, t.media_link, rows)
         return len(rows)
-
-    def case_links(self, case_id: int, algorithms: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """Links with at least one side in the case: both contents' SHA-256 and kind, score, evidence."""
-        m, ca, cb = t.media_link.c, t.content.alias("ca"), t.content.alias("cb")
-        ids = case_content_ids(case_id)
-        q = (
-            select(
-                m.algorithm,
-                m.score,
-                m.evidence,
-                m.found_at,
-                ca.c.id,
-                ca.c.sha256,
-                ca.c.kind,
-                cb.c.id,
-                cb.c.sha256,
-                cb.c.kind,
-            )
-            .join(ca, ca.c.id == m.content_a)
-            .join(cb, cb.c.id == m.content_b)
-            .where(or_(m.content_a.in_(ids), m.content_b.in_(ids)))
-            .order_by(m.score.desc(), ca.c.sha256, cb.c.sha256, m.algorithm)
-        )
-        if algorithms:
-            q = q.where(m.algorithm.in_(list(algorithms)))
-        with self.engine.connect() as conn:
-            return [
-                {
-                    "rule": r[0],
-                    "score": float(r[1]),
-                    "evidence": r[2] or {},
-                    "found_at": r[3],
-                    "a": {"content_id": int(r[4]), "sha256": r[5], "kind": r[6]},
-                    "b": {"content_id": int(r[7]), "sha256": r[8], "kind": r[9]},
-                }
-                for r in conn.execute(q)
-            ]
 
     def content_id(self, sha256: str, case_id: int | None = None) -> int:
         """The id of the content with this SHA-256 (held by the case, when given); NotFound otherwise."""

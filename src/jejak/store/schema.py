@@ -311,3 +311,86 @@ media_link = Table(
     Column("found_at", DateTime, nullable=False),
     UniqueConstraint("content_a", "content_b", "algorithm", name="uq_media_link_a_b_alg"),
 )
+
+# -- link analysis (migration 0005) -----------------------------------------------------------------------
+# Identifiers found in a content's text (a text file, a chat export, an EXIF comment): a fact about the
+# bytes, like a hash. value is the normalised form (jejak.graph.identifiers), raw the first spelling seen.
+content_identifier = Table(
+    "content_identifier",
+    metadata,
+    Column("content_id", Integer, ForeignKey("content.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # url, invite, email, phone, username, onion, account
+    Column("value", String(500), primary_key=True),
+    Column("source", String(20), nullable=False),  # text, chat, exif
+    Column("count", Integer, nullable=False),
+    Column("first_offset", Integer),
+    Column("raw", Text),
+    Index("ix_content_identifier_kind_value", "kind", "value"),
+)
+
+# People asserted by investigators: a victim or an offender, identified or not, with aliases and external
+# ids (an ICSE series or image id...). key is the investigators' own label ("V-12").
+person = Table(
+    "person",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # victim, offender
+    Column("identified", Boolean, nullable=False),
+    Column("aliases", JSON),
+    Column("external_ids", JSON),
+    Column("agency_id", Integer, ForeignKey("agency.id")),
+    Column("created_by", String(200)),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# What investigators assert, append-only: subject and object are graph node keys ("content:<sha256>",
+# "person:V-12", "series:Blue room"); predicate victim, offender, series, same; negated rejects it (a
+# "not the same" or "not this victim"). The latest assertion on a (subject, predicate, object) holds.
+assertion = Table(
+    "assertion",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id")),
+    Column("subject", String(300), nullable=False, index=True),
+    Column("predicate", String(20), nullable=False),
+    Column("object", String(300), nullable=False, index=True),
+    Column("negated", Boolean, nullable=False),
+    Column("note", Text),
+    Column("by", String(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
+# Links found by the rules of jejak.graph between node keys (a < b), with the rule, a score in [0, 1] and
+# the evidence. Facts about contents and the entities they show, like media_link (which holds the links
+# between two contents found by the video and audio stages).
+graph_edge = Table(
+    "graph_edge",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("a", String(300), nullable=False),
+    Column("b", String(300), nullable=False, index=True),
+    Column("rule", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("evidence", JSON),
+    Column("found_at", DateTime, nullable=False),
+    UniqueConstraint("a", "b", "rule", name="uq_graph_edge_a_b_rule"),
+)
+
+# A link from a case into another case: what links (subject in this case, via the shared node), how
+# strongly, whether the other side's victim is identified. One row per receiving case.
+alert = Table(
+    "alert",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("other_case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("via", String(300), nullable=False),
+    Column("victim_identified", Boolean),
+    Column("evidence", JSON),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("case_id", "other_case_id", "rule", "subject", "via", name="uq_alert_key"),
+)

@@ -21,6 +21,7 @@ from jejak.errors import AlreadyExists, ConfigError, NotFound, StoreError
 from jejak.model import FileRecord, WarningRecord
 from jejak.model.work import TaskResult
 from jejak.store import schema as t
+from jejak.store.graph import GraphStore
 from jejak.store.lists import ListStore
 from jejak.store.matches import MatchStore
 from jejak.store.media import MediaStore
@@ -112,6 +113,10 @@ class Store:
     @functools.cached_property
     def media(self) -> MediaStore:
         return MediaStore(self)
+
+    @functools.cached_property
+    def graph(self) -> GraphStore:
+        return GraphStore(self)
 
     def _insert(self, table: Table) -> Insert:
         if self.dialect == "postgresql":
@@ -307,9 +312,21 @@ class Store:
                     select(t.content.c.sha256, t.content.c.id).where(t.content.c.sha256.in_(part))
                 ).all()
             )
-        hashes, metas, descriptors, previews = [], [], [], []
+        hashes, metas, descriptors, previews, idents = [], [], [], [], []
         for sha, r in by_sha.items():
             cid = ids[sha]
+            idents += [
+                {
+                    "content_id": cid,
+                    "kind": f.kind,
+                    "value": f.value[:500],
+                    "source": f.source,
+                    "count": f.count,
+                    "first_offset": f.first_offset,
+                    "raw": f.raw,
+                }
+                for f in r.identifiers
+            ]
             hashes += [
                 {"content_id": cid, "algorithm": h.algorithm, "value": h.value, "quality": h.quality}
                 for h in r.hashes
@@ -343,6 +360,7 @@ class Store:
         self._insert_ignore(conn, t.media_metadata, metas)
         self._insert_ignore(conn, t.content_descriptor, descriptors)
         self._insert_ignore(conn, t.content_preview, previews)
+        self._insert_ignore(conn, t.content_identifier, idents)
         return ids
 
     def _instance_ids(self, conn: Connection, exhibit_id: int, keys: list[str]) -> dict[str, int]:

@@ -347,6 +347,7 @@ def exif_bytes(
     image_unique_id: str | None = None,
     software: str | None = None,
     orientation: int | None = None,
+    description: str | None = None,
 ) -> bytes:
     """A real EXIF block (``Exif\\0\\0`` + TIFF) for ``jpeg_bytes(..., exif=...)``.
 
@@ -363,6 +364,8 @@ def exif_bytes(
         exif[base.Software] = software
     if orientation is not None:
         exif[base.Orientation] = orientation
+    if description is not None:
+        exif[base.ImageDescription] = description
     if datetime_original is not None or serial is not None or image_unique_id is not None:
         sub = exif.get_ifd(ExifTags.IFD.Exif)
         if datetime_original is not None:

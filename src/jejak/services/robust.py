@@ -1,0 +1,178 @@
+"""The robust stage of matching: local-feature verification of the case's stills and video keyframes
+against list entries built from media (stills and the keyframes of known videos).
+
+Two matchers are kept beside the PDQ list index, with the same rules (they only grow, are checkpointed by
+entry id, and are rebuilt when missing, unreadable or mostly garbage): ``robust.npz`` over the entries'
+still descriptors (``orb``) and ``keyframes.npz`` over their videos' keyframes (``orb.frames``, ids
+``entry * SLOTS + k``). Reference descriptors are read from the store, not kept in the index files.
+
+Hits, by algorithm: ``orb`` (a still verified against a known still), ``orb.frame`` (a still verified
+against a keyframe of a known video, with the keyframe's time), ``orb.frames`` (a video whose keyframes
+verified against a known still or video: ``match.keyframes`` says how many are needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from jejak.config import Settings
+from jejak.errors import StoreError
+from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
+from jejak.hashing.keyframes import KeyframeSet
+from jejak.hashing.robust import NAME as ROBUST_NAME
+from jejak.hashing.robust import RobustDescriptor
+from jejak.index.robust import RobustIndex
+from jejak.match.keyframes import (
+    STILL_NAME,
+    KeyframeRefs,
+    accepted,
+    evidence,
+    search,
+    search_video,
+    still_evidence,
+)
+from jejak.match.robust import RobustMatcher
+from jejak.model.lists import Hit
+from jejak.store.sql import Store
+
+
+@dataclass
+class ListMatchers:
+    """The robust stage's matchers over list entries: stills and video keyframes (None when no entry has
+    that kind of descriptor), what was done to their indexes, and entries skipped as stale."""
+
+    stills: RobustMatcher | None
+    frames: RobustMatcher | None
+    keyframes: KeyframeRefs
+    actions: dict[str, str]
+    stale_entries: int
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "action": self.actions.get(ROBUST_NAME, "none"),
+            "keyframe_action": self.actions.get(KEYFRAMES_NAME, "none"),
+            "references": len(self.stills) if self.stills is not None else 0,
+            "reference_videos": len(self.keyframes.counts),
+            "stale_entries": self.stale_entries,
+        }
+
+
+def _persisted(
+    store: Store,
+    folder: Path,
+    algorithm: str,
+    filename: str,
+    expand: Callable[[int, bytes], list[tuple[int, RobustDescriptor]]],
+    shortlist: int,
+) -> tuple[RobustMatcher | None, str, int]:
+    """A matcher over every entry descriptor of ``algorithm`` (``expand``: an entry's blob -> its index
+    items; ValueError for a stale one), its index loaded from ``folder / filename``, extended past its
+    checkpoint (an entry id), or rebuilt."""
+    n, top = store.lists.descriptor_count(algorithm)
+    if n == 0:
+        return None, "none", 0
+    path = folder / filename
+    index: RobustIndex | None = None
+    action = "loaded"
+    try:
+        index = RobustIndex.load(path)
+        checkpoint = int(index.meta.get("checkpoint", 0))
+    except StoreError:
+        index, checkpoint = None, 0
+    refs: dict[int, RobustDescriptor] = {}
+    new: list[tuple[int, RobustDescriptor]] = []
+    stale = 0
+    for entry_id, blob in store.lists.entry_descriptors(algorithm):
+        try:
+            items = expand(entry_id, blob)
+        except ValueError:
+            stale += 1  # another descriptor version: rebuild the list from its media to use it
+            continue
+        refs.update(items)
+        if entry_id > checkpoint:
+            new += items
+    if index is not None and (top < checkpoint or len(index) > 2 * len(refs) + 1000):
+        index = None
+    if index is None:
+        index = RobustIndex.build(sorted(refs.items()))
+        action = "built"
+    elif top > checkpoint:
+        index.add(sorted(new))
+        action = "extended"
+    if action != "loaded":
+        folder.mkdir(parents=True, exist_ok=True)
+        index.meta = {"checkpoint": top}
+        index.save(path)
+    return RobustMatcher(index, refs.get, shortlist=shortlist), action, stale
+
+
+def ensure_robust(store: Store, settings: Settings, folder: Path) -> ListMatchers:
+    """The robust stage's matchers over the list entries built from media (see the module doc)."""
+    keyframes = KeyframeRefs()
+
+    def still(entry_id: int, blob: bytes) -> list[tuple[int, RobustDescriptor]]:
+        return [(entry_id, RobustDescriptor.from_bytes(blob))]
+
+    def video(entry_id: int, blob: bytes) -> list[tuple[int, RobustDescriptor]]:
+        return keyframes.add(entry_id, KeyframeSet.from_bytes(blob))
+
+    shortlist = settings.robust_shortlist
+    stills, a1, s1 = _persisted(store, folder, ROBUST_NAME, "robust.npz", still, shortlist)
+    frames, a2, s2 = _persisted(store, folder, KEYFRAMES_NAME, "keyframes.npz", video, shortlist)
+    return ListMatchers(stills, frames, keyframes, {ROBUST_NAME: a1, KEYFRAMES_NAME: a2}, s1 + s2)
+
+
+def robust_hits(
+    store: Store,
+    settings: Settings,
+    case_id: int,
+    lists: ListMatchers,
+    videos: dict[int, KeyframeSet],
+    skip: set[tuple[int, int]],
+) -> tuple[list[Hit], dict[str, int]]:
+    """Robust-stage hits of the case's described stills and of its videos' keyframes (``videos``), pairs
+    in ``skip`` being already hit, and counts of what was searched (contents skipped because their
+    descriptor has another version: re-ingest the evidence to search them)."""
+    found: list[tuple[int, int, str, dict[str, Any]]] = []
+    searched = stale = 0
+    min_score = settings.robust_min_score
+    if lists.stills is not None or lists.frames is not None:
+        for content_id, blob in store.matches.case_descriptors(case_id, ROBUST_NAME):
+            try:
+                desc = RobustDescriptor.from_bytes(blob)
+            except ValueError:
+                stale += 1
+                continue
+            searched += 1
+            if lists.stills is not None:
+                for entry, fh in search(desc, None, lists.stills, None, min_score).items():
+                    found.append((content_id, entry, ROBUST_NAME, asdict(fh.hit.evidence)))
+            if lists.frames is not None:
+                for entry, fh in search(desc, None, lists.frames, lists.keyframes, min_score).items():
+                    found.append((content_id, entry, STILL_NAME, still_evidence(fh)))
+    for content_id, keys in videos.items():
+        searched += 1
+        if lists.stills is not None:
+            for entry, pairs in search_video(keys, lists.stills, None, min_score).items():
+                if accepted(pairs, len(keys), None):
+                    found.append((content_id, entry, KEYFRAMES_NAME, evidence(pairs, len(keys), None)))
+        if lists.frames is not None:
+            for entry, pairs in search_video(keys, lists.frames, lists.keyframes, min_score).items():
+                n_ref = lists.keyframes.counts.get(entry, 0)
+                if accepted(pairs, len(keys), n_ref):
+                    found.append((content_id, entry, KEYFRAMES_NAME, evidence(pairs, len(keys), n_ref)))
+    best: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}
+    for cid, entry, alg, ev in found:  # a known video that is also a known still: keep the stronger
+        pair = (cid, entry)
+        if pair not in skip and (pair not in best or ev["score"] > best[pair][1]["score"]):
+            best[pair] = (alg, ev)
+    owner = store.lists.active_entry_lists([entry for _c, entry in best])
+    hits = [
+        Hit(cid, entry, owner[entry], alg, 0, None, ev)
+        for (cid, entry), (alg, ev) in sorted(best.items())
+        if entry in owner
+    ]
+    return hits, {"searched": searched, "stale": stale}

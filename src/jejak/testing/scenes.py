@@ -1,0 +1,1068 @@
+"""Procedural, benign rooms and photographs of them, for the "same scene" matcher (``jejak.match.scene``).
+
+A **room** (``room(seed)``) is a handful of textured planes in 3-D: a back wall and two side walls with one
+wallpaper (stripes, a damask-like mirrored motif tiled with a half drop, scattered flowers made of ellipses,
+or a geometric lattice), a floor (planks, tiles or carpet) with a patterned rug, a bed or a sofa (a box whose
+top and front carry one patterned cover: plaid, patchwork, flowers or chevrons; a headboard or backrest), a
+framed abstract picture, a window with two curtains, a bookshelf, and a nightstand with a lamp. Every
+texture is drawn from the room's seed, so every room is distinct, while rooms share the *kinds* of
+patterns: ``room(seed, like=other)`` draws a hard negative, a room with the same style and palette for
+every surface but a different draw.
+
+A **view** (``view(room, seed, strength)``) is a pinhole camera inside the room: ``view_spec`` draws its
+position (up to 0.8 m sideways), yaw (up to +-25 degrees), pitch (+-10), roll, zoom (0.74-1.35) and framing,
+all scaled by ``strength`` in [0, 1]; ``render`` warps every plane into the picture by the homography the
+camera induces on it (``cv2.warpPerspective`` into the plane's bounding box, the plane clipped to the part
+in front of the camera, painted back to front), then puts plain opaque occluders in front (cardboard boxes,
+balls and cushions, a potted plant made of ellipses, a quilted moving blanket; 10-35 % of the frame; never
+anything resembling a person), changes the light (gamma, colour temperature, a broad light gradient,
+vignetting), adds sensor noise and saves it as JPEG. ``scene_dataset`` yields views of many rooms.
+
+Nothing here draws or resembles a person: rooms are empty, occluders are boxes, balls, plants and blankets.
+Output is deterministic for a given seed with the installed numpy/OpenCV. A 640 x 480 view takes about
+20 ms to render, JPEG included (textures are drawn once per room: 40-65 ms; a room holds ~6 MB of
+textures, so keep only the rooms being photographed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+U8 = NDArray[np.uint8]
+F64 = NDArray[np.float64]
+Rgb = tuple[int, int, int]
+
+WALL_STYLES = ("stripes", "damask", "floral", "lattice")
+COVER_STYLES = ("plaid", "patchwork", "floral", "chevron")
+FLOOR_STYLES = ("planks", "tiles", "carpet")
+FURNITURE = ("bed", "sofa")
+PX_PER_M = 150.0
+"""Texture resolution, pixels per metre."""
+FLOOR_Y, CEILING_Y = 1.2, -1.5
+"""World y (down) of floor and ceiling; the camera's eye is near y = 0 (1.2 m above the floor)."""
+NEAR = 0.1
+"""Planes are clipped to the part at least this far (metres) in front of the camera."""
+SIZE = (640, 480)
+
+
+# --- colours and noise -----------------------------------------------------------------------------------
+
+
+def _hsv(h: float, s: float, v: float) -> Rgb:
+    rgb = cv2.cvtColor(np.array([[[h % 180, s, v]]], np.uint8), cv2.COLOR_HSV2RGB)[0, 0]
+    return int(rgb[0]), int(rgb[1]), int(rgb[2])
+
+
+def _palette(rng: np.random.Generator) -> tuple[Rgb, ...]:
+    """Five colours around a random hue: a light ground, two mid tones, a dark accent, a contrast."""
+    h = float(rng.uniform(0, 180))
+    return (
+        _hsv(h + rng.uniform(-8, 8), rng.uniform(20, 70), rng.uniform(190, 245)),
+        _hsv(h + rng.uniform(-15, 15), rng.uniform(80, 200), rng.uniform(110, 200)),
+        _hsv(h + rng.uniform(20, 50), rng.uniform(60, 180), rng.uniform(120, 210)),
+        _hsv(h + rng.uniform(-20, 20), rng.uniform(80, 220), rng.uniform(40, 100)),
+        _hsv(h + 90 + rng.uniform(-20, 20), rng.uniform(90, 220), rng.uniform(120, 230)),
+    )
+
+
+def _jitter(rng: np.random.Generator, c: Rgb, amount: float = 18) -> Rgb:
+    r, g, b = (int(np.clip(v + rng.uniform(-amount, amount), 0, 255)) for v in c)
+    return r, g, b
+
+
+def _noise(rng: np.random.Generator, w: int, h: int, cells: int) -> NDArray[np.float32]:
+    """Smooth noise in [0, 1], shape (h, w): random values on a coarse grid, bicubic upsampled."""
+    cw = max(2, cells)
+    ch = max(2, round(cells * h / max(w, 1)))
+    small = rng.random((ch, cw)).astype(np.float32)
+    return np.clip(cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
+
+
+def _shade(img: U8, factor: NDArray[np.float32]) -> U8:
+    out = img.astype(np.float32) * factor[..., None]
+    return np.asarray(np.clip(out, 0, 255), np.uint8)
+
+
+def _fill(w: int, h: int, c: Rgb) -> U8:
+    return np.tile(np.array(c, np.uint8), (h, w, 1))
+
+
+def _grain(rng: np.random.Generator, img: U8, amount: float = 0.08) -> U8:
+    """A little smooth unevenness (paint, fabric), so plain areas are not perfectly flat."""
+    h, w = img.shape[:2]
+    f = 1.0 + amount * (_noise(rng, w, h, max(3, w // 60)) - 0.5)
+    return _shade(img, f)
+
+
+def _ellipse(img: U8, c: tuple[float, float], axes: tuple[float, float], ang: float, col: Rgb) -> None:
+    cv2.ellipse(
+        img,
+        (round(c[0] * 4), round(c[1] * 4)),
+        (max(1, round(axes[0] * 4)), max(1, round(axes[1] * 4))),
+        ang,
+        0,
+        360,
+        col,
+        -1,
+        cv2.LINE_AA,
+        2,
+    )
+
+
+def _poly(img: U8, pts: F64, col: Rgb) -> None:
+    cv2.fillPoly(img, [np.round(pts * 4).astype(np.int32)], col, cv2.LINE_AA, 2)
+
+
+# --- wallpapers ------------------------------------------------------------------------------------------
+
+
+def _wall_stripes(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    period = int(rng.integers(70, 180))
+    row = np.empty((period, 3), np.uint8)
+    x = 0
+    cols = [pal[0], pal[1], pal[2], pal[0]]
+    while x < period:
+        sw = int(rng.integers(4, 30))
+        row[x : x + sw] = cols[int(rng.integers(len(cols)))]
+        x += sw
+    for _ in range(int(rng.integers(1, 4))):  # pinstripes
+        row[int(rng.integers(period))] = pal[3]
+    reps = w // period + 1
+    img = np.ascontiguousarray(np.broadcast_to(np.tile(row, (reps, 1))[:w][None], (h, w, 3)))
+    # small motifs in one stripe position, repeated down the wall
+    mx = int(rng.integers(period))
+    step = int(rng.integers(30, 70))
+    r = float(rng.uniform(3, 7))
+    kind = int(rng.integers(3))
+    for cx in range(mx, w, period):
+        for cy in range(int(rng.integers(step)), h, step):
+            if kind == 0:
+                _ellipse(img, (cx, cy), (r, r), 0, pal[4])
+            elif kind == 1:
+                _poly(
+                    img,
+                    np.array([[cx, cy - r * 1.5], [cx + r, cy], [cx, cy + r * 1.5], [cx - r, cy]]),
+                    pal[3],
+                )
+            else:
+                _ellipse(img, (cx, cy), (r * 1.6, r * 0.6), 45, pal[4])
+    return _grain(rng, img, 0.06)
+
+
+def _motif(rng: np.random.Generator, tw: int, th: int, pal: tuple[Rgb, ...]) -> U8:
+    """A mirror-symmetric motif (damask-like): random shapes on the left half, mirrored."""
+    tile = _fill(tw, th, pal[0])
+    half = tw / 2
+    for _ in range(int(rng.integers(4, 9))):
+        col = pal[int(rng.integers(1, 5))]
+        cx, cy = rng.uniform(0.1, 0.5) * tw, rng.uniform(0.05, 0.95) * th
+        k = int(rng.integers(3))
+        if k == 0:
+            _ellipse(
+                tile,
+                (cx, cy),
+                (rng.uniform(2, half * 0.5), rng.uniform(2, th * 0.2)),
+                rng.uniform(0, 180),
+                col,
+            )
+        elif k == 1:
+            n = int(rng.integers(3, 6))
+            pts = np.column_stack(
+                [cx + rng.uniform(-1, 1, n) * half * 0.4, cy + rng.uniform(-1, 1, n) * th * 0.2]
+            )
+            _poly(tile, pts, col)
+        else:
+            x2, y2 = rng.uniform(0.1, 0.5) * tw, rng.uniform(0.05, 0.95) * th
+            cv2.line(
+                tile,
+                (round(cx), round(cy)),
+                (round(x2), round(y2)),
+                col,
+                int(rng.integers(1, 4)),
+                cv2.LINE_AA,
+            )
+    left = tile[:, : tw // 2]
+    tile[:, tw - tw // 2 :] = left[:, ::-1][:, : tw - tw // 2]
+    return tile
+
+
+def _wall_damask(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    tw, th = int(rng.integers(50, 90)) // 2 * 2, int(rng.integers(64, 120))
+    tile = _motif(rng, tw, th, pal)
+    col = np.tile(tile, (h // th + 3, 1, 1))
+    cols = []
+    for i in range(w // tw + 1):
+        off = (th // 2) * (i % 2)  # half drop
+        cols.append(col[off : off + h])
+    return _grain(rng, np.ascontiguousarray(np.concatenate(cols, axis=1)[:, :w]), 0.06)
+
+
+def _flowers(rng: np.random.Generator, img: U8, pal: tuple[Rgb, ...], spacing: float, size: float) -> None:
+    """Scattered flowers (petals around a disc) and leaves on a jittered grid: not periodic."""
+    h, w = img.shape[:2]
+    leaf = _hsv(float(rng.uniform(35, 75)), rng.uniform(80, 200), rng.uniform(70, 160))
+    for gy in np.arange(spacing / 2, h, spacing):
+        for gx in np.arange(spacing / 2, w, spacing):
+            cx = gx + rng.uniform(-0.4, 0.4) * spacing
+            cy = gy + rng.uniform(-0.4, 0.4) * spacing
+            s = size * rng.uniform(0.6, 1.4)
+            for _ in range(int(rng.integers(1, 3))):
+                a = rng.uniform(0, 2 * math.pi)
+                _ellipse(
+                    img,
+                    (cx + math.cos(a) * s * 1.6, cy + math.sin(a) * s * 1.6),
+                    (s * 0.9, s * 0.35),
+                    math.degrees(a),
+                    leaf,
+                )
+            petals = int(rng.integers(4, 9))
+            col = pal[int(rng.integers(1, 5))]
+            a0 = rng.uniform(0, 360)
+            for p in range(petals):
+                a = math.radians(a0 + 360 * p / petals)
+                _ellipse(
+                    img,
+                    (cx + math.cos(a) * s * 0.6, cy + math.sin(a) * s * 0.6),
+                    (s * 0.6, s * 0.3),
+                    math.degrees(a),
+                    col,
+                )
+            _ellipse(img, (cx, cy), (s * 0.28, s * 0.28), 0, pal[3])
+
+
+def _wall_floral(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    img = _fill(w, h, pal[0])
+    _flowers(rng, img, pal, float(rng.uniform(45, 80)), float(rng.uniform(7, 13)))
+    return _grain(rng, img, 0.06)
+
+
+def _wall_lattice(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    img = _fill(w, h, pal[0])
+    cell = float(rng.uniform(30, 60))
+    kind = int(rng.integers(3))
+    for j, cy in enumerate(np.arange(0, h + cell, cell)):
+        for i, cx in enumerate(np.arange(0, w + cell, cell)):
+            col = pal[1 + (i + j) % 2]
+            if kind == 0:
+                r = cell * 0.45
+                _poly(img, np.array([[cx, cy - r], [cx + r, cy], [cx, cy + r], [cx - r, cy]]), col)
+            elif kind == 1:
+                _ellipse(img, (cx, cy), (cell * 0.3, cell * 0.3), 0, col)
+                _ellipse(img, (cx + cell / 2, cy + cell / 2), (cell * 0.1, cell * 0.1), 0, pal[3])
+            else:
+                pts = np.array(
+                    [
+                        [cx + cell * 0.4 * math.cos(a), cy + cell * 0.4 * math.sin(a)]
+                        for a in np.linspace(0, 2 * math.pi, 7)[:-1]
+                    ]
+                )
+                cv2.polylines(img, [np.round(pts).astype(np.int32)], True, col, 2, cv2.LINE_AA)
+    return _grain(rng, img, 0.06)
+
+
+_WALLS = {"stripes": _wall_stripes, "damask": _wall_damask, "floral": _wall_floral, "lattice": _wall_lattice}
+
+
+# --- covers, floors, objects -----------------------------------------------------------------------------
+
+
+def _cover_plaid(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    img = _fill(w, h, pal[0]).astype(np.float32)
+    for axis in (0, 1):
+        n = w if axis == 1 else h
+        pos = 0
+        while pos < n:
+            bw = int(rng.integers(6, 40))
+            gap = int(rng.integers(10, 60))
+            col = np.array(pal[int(rng.integers(1, 5))], np.float32)
+            sl = (slice(None), slice(pos, pos + bw)) if axis == 1 else (slice(pos, pos + bw), slice(None))
+            img[sl] = img[sl] * 0.45 + col * 0.55
+            pos += bw + gap
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _cover_patchwork(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    img = _fill(w, h, pal[0])
+    p = int(rng.integers(28, 55))
+    for y in range(0, h, p):
+        for x in range(0, w, p):
+            col = _jitter(rng, pal[int(rng.integers(0, 5))], 25)
+            img[y : y + p, x : x + p] = col
+            k = int(rng.integers(4))
+            other = pal[int(rng.integers(0, 5))]
+            if k == 1:
+                for d in range(3, p, 9):
+                    for e in range(3, p, 9):
+                        _ellipse(img, (x + d, y + e), (2, 2), 0, other)
+            elif k == 2:
+                for d in range(0, p, 7):
+                    cv2.line(img, (x + d, y), (x + d, y + p - 1), other, 2)
+            elif k == 3:
+                _poly(img, np.array([[x, y], [x + p, y], [x, y + p]], np.float64), other)
+            cv2.rectangle(img, (x, y), (x + p - 1, y + p - 1), pal[3], 1)
+    return img
+
+
+def _cover_floral(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    img = _fill(w, h, pal[1] if rng.random() < 0.5 else pal[0])
+    _flowers(rng, img, pal, float(rng.uniform(35, 65)), float(rng.uniform(8, 15)))
+    return img
+
+
+def _cover_chevron(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    period = float(rng.uniform(20, 45))
+    zig = np.abs((x / float(rng.uniform(20, 50))) % 2 - 1) * period
+    band = np.floor((y + zig) / period * 2).astype(np.int64) % 3
+    cols = np.array([pal[0], pal[1], pal[int(rng.integers(2, 5))]], np.uint8)
+    img = np.ascontiguousarray(cols[band])
+    for _ in range(int(rng.integers(4, 10))):  # a few appliques: the draw of this cover
+        _ellipse(
+            img, (rng.uniform(0, w), rng.uniform(0, h)), (rng.uniform(5, 14), rng.uniform(5, 14)), 0, pal[3]
+        )
+    return img
+
+
+_COVERS = {
+    "plaid": _cover_plaid,
+    "patchwork": _cover_patchwork,
+    "floral": _cover_floral,
+    "chevron": _cover_chevron,
+}
+
+
+def _folds(rng: np.random.Generator, img: U8) -> U8:
+    h, w = img.shape[:2]
+    f = 0.85 + 0.3 * _noise(rng, w, h, max(3, w // 70))
+    return _shade(img, f)
+
+
+def _floor_planks(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    wood = _hsv(float(rng.uniform(8, 22)), rng.uniform(90, 180), rng.uniform(90, 180))
+    img = _fill(w, h, wood)
+    pw = int(rng.integers(18, 32))
+    for x in range(0, w, pw):
+        y = -int(rng.integers(0, 200))
+        while y < h:
+            ln = int(rng.integers(120, 300))
+            img[max(y, 0) : y + ln, x : x + pw] = _jitter(rng, wood, 22)
+            for _ in range(3):
+                gx = x + int(rng.integers(2, pw - 2))
+                cv2.line(
+                    img, (gx, max(y, 0)), (gx + int(rng.integers(-2, 3)), y + ln), _jitter(rng, wood, 30), 1
+                )
+            cv2.line(img, (x, y), (x + pw, y), (40, 30, 20), 1)
+            y += ln
+        cv2.line(img, (x, 0), (x, h), (50, 35, 25), 1)
+    return img
+
+
+def _floor_tiles(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    base = _hsv(float(rng.uniform(0, 180)), rng.uniform(0, 60), rng.uniform(120, 220))
+    img = _fill(w, h, (70, 70, 70))
+    t = int(rng.integers(35, 70))
+    for y in range(0, h, t):
+        for x in range(0, w, t):
+            img[y + 2 : y + t - 1, x + 2 : x + t - 1] = _jitter(rng, base, 20)
+    return _grain(rng, img, 0.12)
+
+
+def _floor_carpet(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    base = _hsv(float(rng.uniform(0, 180)), rng.uniform(30, 150), rng.uniform(70, 170))
+    img = _fill(w, h, base)
+    f = 0.8 + 0.4 * _noise(rng, w, h, max(4, w // 25))
+    return _shade(img, f)
+
+
+_FLOORS = {"planks": _floor_planks, "tiles": _floor_tiles, "carpet": _floor_carpet}
+
+
+def _rug(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    img = _fill(w, h, pal[1])
+    b = int(min(w, h) * rng.uniform(0.06, 0.12))
+    cv2.rectangle(img, (0, 0), (w - 1, h - 1), pal[3], b)
+    cv2.rectangle(img, (b + 3, b + 3), (w - b - 4, h - b - 4), pal[4], 3)
+    cx, cy = w / 2, h / 2
+    for k in range(int(rng.integers(3, 6)), 0, -1):
+        r = k * min(w, h) * 0.08
+        col = pal[int(rng.integers(0, 5))]
+        if k % 2:
+            _poly(img, np.array([[cx, cy - r], [cx + r * 1.4, cy], [cx, cy + r], [cx - r * 1.4, cy]]), col)
+        else:
+            _ellipse(img, (cx, cy), (r * 1.3, r * 0.9), 0, col)
+    for _ in range(int(rng.integers(6, 14))):
+        x, y = rng.uniform(b, w - b), rng.uniform(b, h - b)
+        _ellipse(
+            img,
+            (x, y),
+            (rng.uniform(3, 9), rng.uniform(3, 9)),
+            rng.uniform(0, 180),
+            pal[int(rng.integers(5))],
+        )
+    return img
+
+
+def _painting(rng: np.random.Generator, w: int, h: int) -> U8:
+    pal = _palette(rng)
+    img = _fill(w, h, pal[0])
+    g = _noise(rng, w, h, 3)
+    img = _shade(img, 0.7 + 0.5 * g)
+    for _ in range(int(rng.integers(6, 14))):
+        col = _palette(rng)[int(rng.integers(1, 5))]
+        k = int(rng.integers(3))
+        cx, cy, s = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.05, 0.3) * min(w, h)
+        if k == 0:
+            _ellipse(img, (cx, cy), (s, s * rng.uniform(0.4, 1)), rng.uniform(0, 180), col)
+        elif k == 1:
+            n = int(rng.integers(3, 7))
+            _poly(img, np.column_stack([cx + rng.uniform(-s, s, n), cy + rng.uniform(-s, s, n)]), col)
+        else:
+            cv2.line(
+                img,
+                (round(cx), round(cy)),
+                (round(rng.uniform(0, w)), round(rng.uniform(0, h))),
+                col,
+                int(rng.integers(2, 6)),
+                cv2.LINE_AA,
+            )
+    fw = max(4, int(min(w, h) * 0.07))
+    frame = _hsv(float(rng.uniform(5, 25)), rng.uniform(60, 200), rng.uniform(40, 200))
+    cv2.rectangle(img, (0, 0), (w - 1, h - 1), frame, fw)
+    return img
+
+
+def _window(rng: np.random.Generator, w: int, h: int) -> U8:
+    frame = _hsv(0, 0, float(rng.uniform(200, 250)))
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    top = np.array(_hsv(float(rng.uniform(95, 115)), rng.uniform(60, 160), 250), np.float32)
+    bottom = np.array(_hsv(float(rng.uniform(95, 115)), rng.uniform(10, 60), 240), np.float32)
+    img = np.ascontiguousarray(np.broadcast_to(top * (1 - y) + bottom * y, (h, w, 3)).astype(np.uint8))
+    for _ in range(int(rng.integers(2, 6))):  # clouds
+        _ellipse(
+            img,
+            (rng.uniform(0, w), rng.uniform(0, h * 0.6)),
+            (rng.uniform(15, 50), rng.uniform(6, 15)),
+            0,
+            (248, 248, 248),
+        )
+    if rng.random() < 0.6:  # a far roofline
+        pts = [[0.0, float(h)]]
+        x = 0.0
+        while x < w:
+            yy = h * rng.uniform(0.6, 0.85)
+            pts += [[x, yy], [x + rng.uniform(20, 60), yy]]
+            x = pts[-1][0]
+        pts.append([float(w), float(h)])
+        _poly(img, np.array(pts), _hsv(float(rng.uniform(0, 30)), rng.uniform(40, 120), rng.uniform(80, 150)))
+    fw = max(4, w // 25)
+    cv2.rectangle(img, (0, 0), (w - 1, h - 1), frame, fw)
+    cv2.line(img, (w // 2, 0), (w // 2, h), frame, fw // 2 + 1)
+    cv2.line(
+        img, (0, int(h * rng.uniform(0.35, 0.5))), (w, int(h * rng.uniform(0.35, 0.5))), frame, fw // 2 + 1
+    )
+    return img
+
+
+def _curtain(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...], style: int) -> U8:
+    img = _fill(w, h, pal[2])
+    if style == 1:
+        for x in range(0, w, 14):
+            cv2.line(img, (x, 0), (x, h), pal[3], 3)
+    elif style == 2:
+        for y in range(8, h, 22):
+            for x in range(int(rng.integers(0, 10)), w, 20):
+                _ellipse(img, (x, y), (3, 3), 0, pal[0])
+    xs = np.arange(w, dtype=np.float32)
+    fold = 0.8 + 0.25 * np.cos(xs / w * 2 * math.pi * float(rng.uniform(3, 6)) + float(rng.uniform(0, 6)))
+    return _shade(img, np.broadcast_to(fold[None, :], (h, w)).astype(np.float32))
+
+
+def _books(rng: np.random.Generator, w: int, h: int) -> U8:
+    wood = _hsv(float(rng.uniform(8, 22)), rng.uniform(90, 180), rng.uniform(70, 160))
+    img = _fill(w, h, wood)
+    shelves = int(rng.integers(2, 4))
+    sh = h // shelves
+    for s in range(shelves):
+        y1 = (s + 1) * sh - 6
+        x = 6
+        while x < w - 10:
+            bw = int(rng.integers(6, 20))
+            bh = int(sh * rng.uniform(0.55, 0.9))
+            col = _hsv(float(rng.uniform(0, 180)), rng.uniform(60, 230), rng.uniform(60, 230))
+            cv2.rectangle(img, (x, y1 - bh), (x + bw - 1, y1), col, -1)
+            if rng.random() < 0.5:
+                cv2.line(img, (x, y1 - bh + 6), (x + bw - 1, y1 - bh + 6), (230, 220, 150), 2)
+            x += bw + int(rng.integers(0, 3))
+            if rng.random() < 0.07:
+                x += int(rng.integers(10, 30))
+        cv2.rectangle(img, (0, y1), (w - 1, y1 + 5), _jitter(rng, wood, 20), -1)
+    return img
+
+
+def _wood_box(rng: np.random.Generator, w: int, h: int, drawers: int) -> U8:
+    wood = _hsv(float(rng.uniform(8, 22)), rng.uniform(60, 180), rng.uniform(80, 200))
+    img = _grain(rng, _fill(w, h, wood), 0.2)
+    for d in range(drawers):
+        y0, y1 = int(h * (0.08 + d / drawers * 0.9)), int(h * (0.08 + (d + 1) / drawers * 0.9)) - 4
+        cv2.rectangle(img, (6, y0), (w - 7, y1), _jitter(rng, wood, 30), 2)
+        _ellipse(img, (w / 2, (y0 + y1) / 2), (4, 4), 0, (60, 50, 40))
+    return img
+
+
+def _lamp(rng: np.random.Generator, w: int, h: int) -> U8:
+    """RGBA: a trapezoid shade on a thin stand."""
+    img = np.zeros((h, w, 4), np.uint8)
+    shade = _hsv(float(rng.uniform(0, 180)), rng.uniform(20, 120), rng.uniform(180, 250))
+    sh = h * 0.55
+    pts = np.array([[w * 0.25, 0], [w * 0.75, 0], [w * 0.95, sh], [w * 0.05, sh]])
+    col4 = (*shade, 255)
+    cv2.fillPoly(img, [np.round(pts).astype(np.int32)], col4)
+    cv2.rectangle(img, (int(w * 0.46), int(sh)), (int(w * 0.54), h - 8), (90, 80, 70, 255), -1)
+    cv2.rectangle(img, (int(w * 0.3), h - 8), (int(w * 0.7), h - 1), (70, 60, 50, 255), -1)
+    return img
+
+
+def _headboard(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
+    img = _fill(w, h, pal[3] if rng.random() < 0.5 else pal[1])
+    if rng.random() < 0.5:  # tufted
+        s = int(rng.integers(18, 30))
+        for y in range(s // 2, h, s):
+            for x in range(s // 2 + (y // s % 2) * s // 2, w, s):
+                _ellipse(img, (x, y), (2.5, 2.5), 0, (40, 35, 30))
+    else:
+        for x in range(0, w, int(rng.integers(15, 30))):
+            cv2.line(img, (x, 0), (x, h), _jitter(rng, pal[3], 30), 2)
+    return _folds(rng, img)
+
+
+# --- geometry --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    """A textured rectangle: texture pixel (u, v) is at ``origin + u * du + v * dv`` (world metres)."""
+
+    name: str
+    origin: F64
+    du: F64
+    dv: F64
+    texture: U8
+    """(h, w, 3) RGB, or (h, w, 4) RGBA where alpha < 128 is see-through."""
+
+
+def _plane(
+    name: str,
+    corner: tuple[float, float, float],
+    right: tuple[float, float, float],
+    down: tuple[float, float, float],
+    texture: U8,
+) -> Plane:
+    """``corner`` is the texture's top-left; ``right``/``down`` the full edge vectors in metres."""
+    h, w = texture.shape[:2]
+    return Plane(
+        name,
+        np.array(corner, np.float64),
+        np.array(right, np.float64) / w,
+        np.array(down, np.float64) / h,
+        texture,
+    )
+
+
+def _tex(fn_w: float, fn_h: float) -> tuple[int, int]:
+    return max(8, round(fn_w * PX_PER_M)), max(8, round(fn_h * PX_PER_M))
+
+
+@dataclass(frozen=True, eq=False)
+class Room:
+    """A procedural room: its planes in paint order (back to front for a camera near the entrance)."""
+
+    seed: int
+    styles: dict[str, str]
+    """Pattern kind per surface: wall, cover, floor, furniture (what ``like`` copies)."""
+    palette: tuple[Rgb, ...]
+    width: float
+    depth: float
+    planes: tuple[Plane, ...]
+    ceiling: Rgb
+
+
+def _draw_styles(rng: np.random.Generator) -> dict[str, str]:
+    return {
+        "wall": WALL_STYLES[int(rng.integers(len(WALL_STYLES)))],
+        "cover": COVER_STYLES[int(rng.integers(len(COVER_STYLES)))],
+        "floor": FLOOR_STYLES[int(rng.integers(len(FLOOR_STYLES)))],
+        "furniture": FURNITURE[int(rng.integers(len(FURNITURE)))],
+        "window": "left" if rng.random() < 0.5 else "right",
+    }
+
+
+def room(seed: int, like: Room | None = None) -> Room:
+    """The room drawn from ``seed``. With ``like``, the same pattern kinds and palette as that room (a hard
+    negative: same style of wallpaper, cover and floor, different draw)."""
+    rng = np.random.default_rng([seed, 0x5CE4E])
+    styles = dict(like.styles) if like is not None else _draw_styles(rng)
+    pal = like.palette if like is not None else _palette(rng)
+    if like is not None:
+        _draw_styles(rng)  # keep the draw independent of whether the styles were given
+        _palette(rng)
+    wdt, dep = float(rng.uniform(3.6, 5.0)), float(rng.uniform(3.6, 5.0))
+    hw = wdt / 2
+    wall_h = FLOOR_Y - CEILING_Y
+    z_back = -1.0  # walls and floor extend behind the camera; render clips them
+    wall = _WALLS[styles["wall"]]
+    planes: list[Plane] = []
+    fw, fh = _tex(wdt, dep - z_back)
+    floor = _FLOORS[styles["floor"]](rng, fw, fh, pal)
+    planes.append(_plane("floor", (-hw, FLOOR_Y, dep), (wdt, 0, 0), (0, 0, -(dep - z_back)), floor))
+    tw, th = _tex(wdt, wall_h)
+    planes.append(
+        _plane("back wall", (-hw, CEILING_Y, dep), (wdt, 0, 0), (0, wall_h, 0), wall(rng, tw, th, pal))
+    )
+    sw, sh = _tex(dep - z_back, wall_h)
+    planes.append(
+        _plane(
+            "left wall",
+            (-hw, CEILING_Y, z_back),
+            (0, 0, dep - z_back),
+            (0, wall_h, 0),
+            wall(rng, sw, sh, pal),
+        )
+    )
+    planes.append(
+        _plane(
+            "right wall",
+            (hw, CEILING_Y, dep),
+            (0, 0, -(dep - z_back)),
+            (0, wall_h, 0),
+            wall(rng, sw, sh, pal),
+        )
+    )
+    # the rug
+    rw, rd = float(rng.uniform(1.4, 2.4)), float(rng.uniform(1.0, 1.6))
+    rx, rz = float(rng.uniform(-hw + rw / 2 + 0.2, hw - rw / 2 - 0.2)), float(rng.uniform(1.2, dep - 1.6))
+    planes.append(
+        _plane(
+            "rug",
+            (rx - rw / 2, FLOOR_Y - 0.005, rz + rd / 2),
+            (rw, 0, 0),
+            (0, 0, -rd),
+            _rug(rng, *_tex(rw, rd), pal),
+        )
+    )
+    # window with curtains on a side wall, bookshelf on the other
+    win_left = styles["window"] == "left"
+    sx = -hw if win_left else hw
+    sgn = 1.0 if win_left else -1.0  # towards the room
+    wz, ww = float(rng.uniform(0.8, dep - 1.8)), float(rng.uniform(0.9, 1.4))
+    z0, z1 = (wz, wz + ww) if win_left else (wz + ww, wz)
+    planes.append(
+        _plane(
+            "window", (sx + sgn * 0.01, -0.9, z0), (0, 0, z1 - z0), (0, 1.2, 0), _window(rng, *_tex(ww, 1.2))
+        )
+    )
+    cstyle = int(rng.integers(3))
+    for k, (a, b) in enumerate(((wz - 0.35, wz + 0.15), (wz + ww - 0.15, wz + ww + 0.35))):
+        za, zb = (a, b) if win_left else (b, a)
+        planes.append(
+            _plane(
+                f"curtain {k}",
+                (sx + sgn * 0.06, -1.3, za),
+                (0, 0, zb - za),
+                (0, 2.2, 0),
+                _curtain(rng, *_tex(0.5, 2.2), pal, cstyle),
+            )
+        )
+    bx = -sx
+    bz, bwid = float(rng.uniform(0.8, dep - 1.5)), float(rng.uniform(0.8, 1.3))
+    bz0, bz1 = (bz + bwid, bz) if win_left else (bz, bz + bwid)
+    planes.append(
+        _plane(
+            "shelf",
+            (bx - sgn * 0.01, -1.0, bz0),
+            (0, 0, bz1 - bz0),
+            (0, 1.1, 0),
+            _books(rng, *_tex(bwid, 1.1)),
+        )
+    )
+    # picture above the furniture
+    is_bed = styles["furniture"] == "bed"
+    fwid = float(rng.uniform(1.4, 1.9)) if is_bed else float(rng.uniform(1.6, 2.2))
+    fx = float(rng.uniform(-hw + fwid / 2 + 0.5, hw - fwid / 2 - 0.5))
+    pw, ph = float(rng.uniform(0.5, 1.1)), float(rng.uniform(0.4, 0.8))
+    px = fx + float(rng.uniform(-0.3, 0.3))
+    planes.append(
+        _plane(
+            "picture", (px - pw / 2, -0.95, dep - 0.01), (pw, 0, 0), (0, ph, 0), _painting(rng, *_tex(pw, ph))
+        )
+    )
+    # bed or sofa: top and front share one cover
+    length = 2.0 if is_bed else 0.9
+    top_y = 0.6 if is_bed else 0.75
+    front_h = FLOOR_Y - top_y
+    cw, ch = _tex(fwid, length + front_h)
+    cover = _folds(rng, _COVERS[styles["cover"]](rng, cw, ch, pal))
+    split = round(length * PX_PER_M)
+    zf = dep - length
+    back_h = 0.45 if is_bed else 0.5
+    planes.append(
+        _plane(
+            "headboard",
+            (fx - fwid / 2, top_y - back_h, dep - 0.02),
+            (fwid, 0, 0),
+            (0, back_h, 0),
+            _headboard(rng, *_tex(fwid, back_h), pal),
+        )
+    )
+    planes.append(
+        _plane(
+            "cover top",
+            (fx - fwid / 2, top_y, dep),
+            (fwid, 0, 0),
+            (0, 0, -length),
+            np.ascontiguousarray(cover[:split]),
+        )
+    )
+    planes.append(
+        _plane(
+            "cover front",
+            (fx - fwid / 2, top_y, zf),
+            (fwid, 0, 0),
+            (0, front_h, 0),
+            np.ascontiguousarray(cover[split:]),
+        )
+    )
+    # nightstand and lamp beside it, on the side with more room
+    side = 1.0 if fx < 0 else -1.0
+    nx = fx + side * (fwid / 2 + 0.35)
+    planes.append(
+        _plane(
+            "nightstand top",
+            (nx - 0.25, 0.65, dep - 0.02),
+            (0.5, 0, 0),
+            (0, 0, -0.45),
+            _wood_box(rng, *_tex(0.5, 0.45), 0),
+        )
+    )
+    planes.append(
+        _plane(
+            "nightstand",
+            (nx - 0.25, 0.65, dep - 0.47),
+            (0.5, 0, 0),
+            (0, 0.55, 0),
+            _wood_box(rng, *_tex(0.5, 0.55), int(rng.integers(1, 4))),
+        )
+    )
+    planes.append(
+        _plane("lamp", (nx - 0.2, 0.0, dep - 0.25), (0.4, 0, 0), (0, 0.65, 0), _lamp(rng, *_tex(0.4, 0.65)))
+    )
+    ceiling = _hsv(0, 0, float(rng.uniform(200, 245)))
+    return Room(seed, styles, pal, wdt, dep, tuple(planes), ceiling)
+
+
+# --- cameras and views -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """A photograph's camera, light, occluders and encoding (drawn by ``view_spec``)."""
+
+    seed: int
+    strength: float
+    position: tuple[float, float, float]
+    """Camera centre, world metres: x right, y down, z towards the back wall."""
+    yaw: float
+    pitch: float
+    roll: float
+    """Degrees: yaw turns right, pitch looks down, roll turns the picture clockwise."""
+    hfov: float
+    """Horizontal field of view, degrees (zoom)."""
+    occlusion: float
+    """Fraction of the frame the occluders are to cover (10-35 %)."""
+    gamma: float
+    temperature: tuple[float, float, float]
+    """Gains for R, G, B."""
+    vignette: float
+    light: tuple[float, float, float]
+    """A broad light gradient: direction (radians), strength, offset."""
+    noise: float
+    jpeg: int
+    size: tuple[int, int] = field(default=SIZE)
+
+
+def view_spec(seed: int, strength: float, size: tuple[int, int] = SIZE) -> ViewSpec:
+    """The camera and conditions of view ``seed``: viewpoint terms scale with ``strength`` in [0, 1]
+    (1: yaw +-25, pitch +-10 around 8 degrees down, 0.8 m sideways, zoom 0.74-1.35); light, noise and
+    occlusion (10-35 %) do not."""
+    s = float(np.clip(strength, 0.0, 1.0))
+    rng = np.random.default_rng([seed, 0x71E3])
+    u = rng.uniform(-1, 1, 7)
+    zoom = math.exp(0.3 * s * u[5])
+    return ViewSpec(
+        seed=seed,
+        strength=s,
+        position=(0.8 * s * u[0], -0.05 + 0.12 * s * u[1], 0.3 + 0.4 * s * u[2]),
+        yaw=25.0 * s * u[3],
+        pitch=8.0 + 10.0 * s * u[4],
+        roll=2.0 * s * u[6],
+        hfov=64.0 / zoom,
+        occlusion=float(rng.uniform(0.10, 0.35)),
+        gamma=float(math.exp(rng.uniform(-0.35, 0.35))),
+        temperature=(
+            float(rng.uniform(0.85, 1.12)),
+            float(rng.uniform(0.93, 1.05)),
+            float(rng.uniform(0.8, 1.12)),
+        ),
+        vignette=float(rng.uniform(0.0, 0.45)),
+        light=(
+            float(rng.uniform(0, 2 * math.pi)),
+            float(rng.uniform(0.0, 0.35)),
+            float(rng.uniform(0.85, 1.1)),
+        ),
+        noise=float(rng.uniform(1.0, 5.0)),
+        jpeg=int(rng.integers(60, 93)),
+        size=size,
+    )
+
+
+def camera_rotation(spec: ViewSpec) -> F64:
+    """World-to-camera rotation (camera x right, y down, z forward)."""
+    y, p, r = (math.radians(a) for a in (spec.yaw, spec.pitch, spec.roll))
+    ry = np.array([[math.cos(y), 0, -math.sin(y)], [0, 1, 0], [math.sin(y), 0, math.cos(y)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
+    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return np.asarray(rz @ rx @ ry, np.float64)
+
+
+def viewpoint_change(a: ViewSpec, b: ViewSpec, rm: Room) -> float:
+    """How differently two views see the room, degrees: the rotation between the cameras plus the angle
+    the two camera centres subtend at the middle of the back wall (parallax), plus the zoom ratio as
+    30 degrees per doubling."""
+    ra, rb = camera_rotation(a), camera_rotation(b)
+    cos = (np.trace(ra @ rb.T) - 1) / 2
+    rot = math.degrees(math.acos(float(np.clip(cos, -1, 1))))
+    target = np.array([0.0, 0.0, rm.depth])
+    va, vb = target - np.array(a.position), target - np.array(b.position)
+    par = math.degrees(math.acos(float(np.clip(va @ vb / np.linalg.norm(va) / np.linalg.norm(vb), -1, 1))))
+    zoom = 30.0 * abs(math.log2(math.tan(math.radians(a.hfov) / 2) / math.tan(math.radians(b.hfov) / 2)))
+    return rot + par + zoom
+
+
+def _clip(poly: F64, z: F64) -> F64:
+    """Sutherland-Hodgman: the part of polygon ``poly`` (n, 2) where the affine ``z`` (n,) >= NEAR."""
+    out: list[F64] = []
+    n = len(poly)
+    for i in range(n):
+        j = (i + 1) % n
+        a_in, b_in = z[i] >= NEAR, z[j] >= NEAR
+        if a_in:
+            out.append(poly[i])
+        if a_in != b_in:
+            t = (NEAR - z[i]) / (z[j] - z[i])
+            out.append(poly[i] + t * (poly[j] - poly[i]))
+    return np.array(out, np.float64).reshape(-1, 2)
+
+
+def _paint(canvas: U8, plane: Plane, k: F64, rot: F64, centre: F64) -> None:
+    h, w = plane.texture.shape[:2]
+    m = np.column_stack([plane.du, plane.dv, plane.origin - centre])  # texture (u, v, 1) -> world - C
+    cam = rot @ m  # -> camera coordinates
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
+    z = corners @ cam[2, :2] + cam[2, 2]
+    poly = corners if np.all(z >= NEAR) else _clip(corners, z)
+    if len(poly) < 3:
+        return
+    hom = k @ cam
+    p = np.column_stack([poly, np.ones(len(poly))]) @ hom.T
+    pts = p[:, :2] / p[:, 2:3]
+    ch, cw = canvas.shape[:2]
+    x0, y0 = max(0, math.floor(pts[:, 0].min())), max(0, math.floor(pts[:, 1].min()))
+    x1, y1 = min(cw, math.ceil(pts[:, 0].max()) + 1), min(ch, math.ceil(pts[:, 1].max()) + 1)
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return
+    shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
+    warped = cv2.warpPerspective(
+        plane.texture,
+        shift @ hom,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    q = np.clip(pts - [x0, y0], -1e5, 1e5)
+    cv2.fillPoly(mask, [np.round(q * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
+    if warped.ndim == 3 and warped.shape[2] == 4:
+        mask &= np.where(warped[..., 3] >= 128, 255, 0).astype(np.uint8)
+        warped = warped[..., :3]
+    roi = canvas[y0:y1, x0:x1]
+    cv2.copyTo(warped, mask, roi)
+
+
+def _occluders(rng: np.random.Generator, img: U8, target: float) -> None:
+    """Plain opaque things in front of the camera until about ``target`` of the frame is covered: boxes,
+    balls and cushions, a potted plant made of ellipses, a quilted moving blanket. No people. Each thing
+    is drawn on the picture and on the coverage mask alike."""
+    h, w = img.shape[:2]
+    cover = np.zeros((h, w), np.uint8)
+    white = (255, 255, 255)
+    for _ in range(12):
+        covered = float(np.count_nonzero(cover)) / (w * h)
+        if covered >= target * 0.97:
+            break
+        left = max(0.02, target - covered)
+        side = math.sqrt(left * w * h) * rng.uniform(0.55, 0.9)
+        cx = rng.uniform(0, w)
+        cy = rng.uniform(h * 0.35, h * 1.05)  # things stand on the floor, in the lower part
+        kind = int(rng.integers(4))
+        if kind == 0:  # a cardboard box: front, top, tape
+            bw, bh = side * rng.uniform(0.8, 1.3), side * rng.uniform(0.6, 0.9)
+            card = _hsv(float(rng.uniform(10, 22)), rng.uniform(90, 170), rng.uniform(120, 200))
+            lid = _hsv(float(rng.uniform(10, 22)), rng.uniform(60, 120), rng.uniform(170, 230))
+            front = np.array(
+                [
+                    [cx - bw / 2, cy - bh / 2],
+                    [cx + bw / 2, cy - bh / 2],
+                    [cx + bw / 2, cy + bh / 2],
+                    [cx - bw / 2, cy + bh / 2],
+                ]
+            )
+            d = bh * 0.25
+            top = np.array([front[0], front[1], front[1] + [d, -d], front[0] + [d, -d]])
+            for poly, col in ((top, lid), (front, card)):
+                _poly(img, poly, col)
+                _poly(cover, poly, white)
+            cv2.line(
+                img,
+                (round(cx), round(cy - bh / 2)),
+                (round(cx), round(cy + bh / 2)),
+                (190, 170, 120),
+                max(2, round(bw / 25)),
+            )
+        elif kind == 1:  # a ball or a round cushion
+            r = side * 0.55
+            axes = (r, r * rng.uniform(0.7, 1.0))
+            col = _hsv(float(rng.uniform(0, 180)), rng.uniform(80, 230), rng.uniform(90, 230))
+            _ellipse(img, (cx, cy), axes, 0, col)
+            _ellipse(cover, (cx, cy), axes, 0, white)
+        elif kind == 2:  # a potted plant: a pot and leaves
+            pw, ph = side * 0.45, side * 0.45
+            pot = np.array(
+                [[cx - pw / 2, cy], [cx + pw / 2, cy], [cx + pw * 0.35, cy + ph], [cx - pw * 0.35, cy + ph]]
+            )
+            _poly(img, pot, _hsv(float(rng.uniform(5, 20)), rng.uniform(100, 200), rng.uniform(90, 180)))
+            _poly(cover, pot, white)
+            green = float(rng.uniform(35, 75))
+            for _ in range(int(rng.integers(7, 14))):
+                a = rng.uniform(-math.pi, 0)
+                ln = side * rng.uniform(0.25, 0.55)
+                lc = (cx + math.cos(a) * ln * 0.7, cy + math.sin(a) * ln * 0.9)
+                axes = (ln * 0.5, ln * 0.15)
+                _ellipse(
+                    img, lc, axes, math.degrees(a), _hsv(green, rng.uniform(100, 230), rng.uniform(60, 170))
+                )
+                _ellipse(cover, lc, axes, math.degrees(a), white)
+        else:  # a quilted moving blanket draped over something
+            bw, bh = side * rng.uniform(1.0, 1.3), side * rng.uniform(0.6, 0.8)
+            n = 7
+            xs = np.linspace(cx - bw / 2, cx + bw / 2, n)
+            top = np.column_stack([xs, cy - bh / 2 + rng.uniform(-0.12, 0.12, n) * bh])
+            bottom = np.column_stack([xs[::-1], cy + bh / 2 + rng.uniform(-0.08, 0.08, n) * bh])
+            poly = np.vstack([top, bottom])
+            col = _hsv(float(rng.uniform(90, 130)), rng.uniform(60, 200), rng.uniform(60, 150))
+            x0, y0 = max(0, math.floor(poly[:, 0].min())), max(0, math.floor(poly[:, 1].min()))
+            x1, y1 = min(w, math.ceil(poly[:, 0].max()) + 1), min(h, math.ceil(poly[:, 1].max()) + 1)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            patch = np.ascontiguousarray(img[y0:y1, x0:x1])
+            m = np.zeros(patch.shape[:2], np.uint8)
+            local = poly - [x0, y0]
+            _poly(patch, local, col)
+            _poly(m, local, white)
+            step = max(8, round(bw / 8))
+            dark = (int(col[0] * 0.7), int(col[1] * 0.7), int(col[2] * 0.7))
+            quilt = patch.copy()
+            for o in range(-int(bh), int(bw + bh), step):  # diamond quilting
+                a0 = round(cx - bw / 2 + o) - x0
+                ya, yb = round(cy - bh / 2) - y0, round(cy + bh / 2) - y0
+                cv2.line(quilt, (a0, ya), (a0 + (yb - ya), yb), dark, 1)
+                cv2.line(quilt, (a0, yb), (a0 + (yb - ya), ya), dark, 1)
+            cv2.copyTo(quilt, m, patch)
+            img[y0:y1, x0:x1] = patch
+            cover[y0:y1, x0:x1] |= m
+
+
+_NOISE: dict[tuple[int, int], NDArray[np.float32]] = {}
+_MARGIN = 32
+
+
+def _noise_field(size: tuple[int, int]) -> NDArray[np.float32]:
+    """A fixed field of unit Gaussian noise, a little larger than ``size``: views take shifted crops."""
+    f = _NOISE.get(size)
+    if f is None:
+        w, h = size
+        f = np.random.default_rng(0x4015E).standard_normal((h + _MARGIN, w + _MARGIN, 3)).astype(np.float32)
+        _NOISE[size] = f
+    return f
+
+
+def _light(img: U8, spec: ViewSpec, rng: np.random.Generator) -> U8:
+    """Gamma, colour temperature, a broad light gradient, vignetting, then sensor noise."""
+    w, h = spec.size
+    lut = np.clip(255.0 * (np.arange(256) / 255.0) ** spec.gamma, 0, 255).astype(np.uint8)
+    gw, gh = max(2, w // 8), max(2, h // 8)
+    y, x = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    xn, yn = (x + 0.5) / gw - 0.5, (y + 0.5) / gh - 0.5
+    r2 = (xn * xn + yn * yn) * 2
+    ang, amount, offset = spec.light
+    t = xn * math.cos(ang) + yn * math.sin(ang)
+    gain = offset * (1 - spec.vignette * r2) * (1 + amount * t)
+    gain3 = np.stack([gain * spec.temperature[c] for c in range(3)], axis=-1).astype(np.float32)
+    big = cv2.resize(gain3, (w, h), interpolation=cv2.INTER_LINEAR)
+    lit = cv2.multiply(cv2.LUT(img, lut), big, dtype=cv2.CV_32F)
+    dy, dx = (int(v) for v in rng.integers(0, _MARGIN, 2))
+    noise = _noise_field(spec.size)[dy : dy + h, dx : dx + w]
+    out = cv2.scaleAdd(noise, spec.noise, lit)
+    return np.asarray(np.clip(out, 0, 255), np.uint8)
+
+
+def render(rm: Room, spec: ViewSpec) -> U8:
+    """The photograph ``spec`` of room ``rm``: (H, W, 3) uint8 RGB, JPEG-decoded."""
+    w, h = spec.size
+    f = (w / 2) / math.tan(math.radians(spec.hfov) / 2)
+    k = np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], np.float64)
+    rot = camera_rotation(spec)
+    centre = np.array(spec.position, np.float64)
+    canvas = _fill(w, h, rm.ceiling)
+    for plane in rm.planes:
+        _paint(canvas, plane, k, rot, centre)
+    rng = np.random.default_rng([spec.seed, rm.seed, 0x0CC1])
+    _occluders(rng, canvas, spec.occlusion)
+    img = _light(canvas, spec, rng)
+    ok, data = cv2.imencode(".jpg", img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, spec.jpeg])
+    if not ok:  # pragma: no cover - OpenCV always encodes uint8 RGB
+        raise RuntimeError("JPEG encoding failed")
+    decoded: U8 = np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR), np.uint8)
+    return np.ascontiguousarray(decoded[..., ::-1])
+
+
+def view(rm: Room, seed: int, strength: float, size: tuple[int, int] = SIZE) -> U8:
+    """View ``seed`` of ``rm`` (see ``view_spec``): (H, W, 3) uint8 RGB."""
+    return render(rm, view_spec(seed, strength, size))
+
+
+def scene_dataset(
+    n_rooms: int, views_per_room: int, seed: int = 0, strength: tuple[float, float] = (0.2, 1.0)
+) -> Iterator[tuple[int, int, U8]]:
+    """(room id, view id, picture) for ``views_per_room`` views of each of ``n_rooms`` rooms; room ids are
+    ``seed * 1_000_000 + i``, each view's strength drawn from ``strength``."""
+    for i in range(n_rooms):
+        rid = seed * 1_000_000 + i
+        rm = room(rid)
+        rng = np.random.default_rng([rid, 0x5E7])
+        for v in range(views_per_room):
+            yield rid, v, view(rm, rid * 100 + v, float(rng.uniform(*strength)))
