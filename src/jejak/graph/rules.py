@@ -37,6 +37,7 @@ from typing import Any
 
 import networkx as nx
 
+from jejak.graph.identifiers import extract
 from jejak.index.codes import pdq_hex_to_codes
 from jejak.index.pdq import PdqIndex
 from jejak.model.graph import Edge, NodeKind, node_key, split_key
@@ -81,6 +82,30 @@ def identifier_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
         )
         edges.setdefault(e.identity, e)
     return sorted(edges.values(), key=lambda e: e.identity)
+
+
+def name_identifiers(names: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Identifier rows (as ``identifier_edges`` reads them) found in file names: "saved from @handle.jpg",
+    an e-mail address or an international phone number in a name (national numbers are not read in
+    names: camera counters and dates look like them)."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for sha, name in names:
+        stem = name.rsplit(".", 1)[0] if "." in name[1:] else name  # "x@y.jpg": the extension is not a handle
+        for ident in extract(stem.replace("_@", " @"), None, limit=20):  # "saved_from_@x": _ joins words
+            key = (sha, ident.kind, ident.value)
+            if key in rows:
+                rows[key]["count"] += 1
+            else:
+                rows[key] = {
+                    "sha256": sha,
+                    "kind": ident.kind,
+                    "value": ident.value,
+                    "source": "name",
+                    "count": 1,
+                    "raw": ident.raw,
+                    "first_offset": ident.start,
+                }
+    return list(rows.values())
 
 
 def series_edges(rows: Iterable[tuple[str, str, str]]) -> list[Edge]:

@@ -29,6 +29,7 @@ from jejak.graph.rules import (
     cross_links,
     explain_path,
     identifier_edges,
+    name_identifiers,
     pdq_edges,
     series_edges,
     suggest,
@@ -86,7 +87,7 @@ def link_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         for r in g.metadata(list(contents))
     ]
     _cams, cam = camera_edges(items)
-    ident = identifier_edges(g.identifiers(list(contents)))
+    ident = identifier_edges([*g.identifiers(list(contents)), *name_identifiers(g.case_file_names(row.id))])
     series = series_edges(g.case_series(row.id))
     sha_of = contents
     queries = [

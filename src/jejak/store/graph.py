@@ -133,6 +133,20 @@ class GraphStore:
                 out.update({str(a): str(b) for a, b in rows})
         return out
 
+    def case_file_names(self, case_id: int) -> list[tuple[str, str]]:
+        """(SHA-256, file name) of every file instance of the case, names as found."""
+        c, fi, ex = t.content.c, t.file_instance.c, t.exhibit.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.sha256, fi.name)
+                .distinct()
+                .join(t.file_instance, fi.content_id == c.id)
+                .join(t.exhibit, ex.id == fi.exhibit_id)
+                .where(ex.case_id == case_id)
+                .order_by(c.sha256, fi.name)
+            )
+            return [(str(a), str(b)) for a, b in rows]
+
     def listed_victim_identified(self, shas: Iterable[str]) -> set[str]:
         """Contents hit by a list entry that says its victim is identified."""
         c, mh, e = t.content.c, t.match_hit.c, t.list_entry.c

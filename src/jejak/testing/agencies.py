@@ -16,7 +16,8 @@ Everything is generated (procedural pictures, synthetic music and speech, invent
   ``DSC_0100.jpg``, another picture from the same Canon body (same camera);
   ``klip.mp4``, other pictures over the same song from 10 s (shared audio);
   ``foto_d.jpg``, a brightened copy of IMG_0002 an investigator will reject for V-12 (the rejected
-  suggestion that must stay rejected).
+  suggestion that must stay rejected); ``saved_from_@dewi_fc.jpg``, a picture whose file name holds the
+  username the chat mentions (same identifier, from a file name).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ PHONE = "+62 812-3456-7890"
 CHAT = """12/03/2026, 19:02 - Messages and calls are end-to-end encrypted.
 12/03/2026, 19:03 - Dewi: hi, the football group moved, join here {invite}
 12/03/2026, 19:04 - Rafi: ok. my new number is {phone}
-12/03/2026, 19:05 - Dewi: see you saturday at the field
+12/03/2026, 19:05 - Dewi: see you saturday at the field, photos go to @dewi_fc
 """
 NOTES = """shopping: bread, rice, eggs
 football group link (from Rafi): {invite}
@@ -78,6 +79,7 @@ def build_agencies(root: Path) -> dict[str, Any]:
     _jpeg(ph / "DSC_0100.jpg", procedural_image(4301, 640, 480, "stripes"), **CANON)
     audio_files.write_video(ph / "klip.mp4", track_b, rate, seed=4331)
     _jpeg(ph / "foto_d.jpg", ImageEnhance.Brightness(victim_picture).enhance(1.15), quality=80)
+    _jpeg(ph / "saved_from_@dewi_fc.jpg", procedural_image(4302, 480, 360, "checker"))
 
     manifest: dict[str, Any] = {
         "cases": {
