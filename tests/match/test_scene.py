@@ -7,14 +7,17 @@ from __future__ import annotations
 import functools
 
 import cv2
+import faiss
 import numpy as np
 import pytest
 
 from jejak.hashing.robust import RobustDescriptor, describe, describe_query
-from jejak.match.scene import SceneEvidence, SceneMatcher, SceneParams, score_of, verify_scene
+from jejak.match.scene import SceneEvidence, SceneMatcher, SceneParams, SceneRanker, score_of, verify_scene
 from jejak.testing import scenes
 
 ROOMS = (0, 1, 2, 3, 4, 5)
+
+faiss.omp_set_num_threads(1)  # verify_scene's small searches: OpenMP threads only contend (10x slower)
 
 
 _room = functools.cache(scenes.room)
@@ -126,3 +129,36 @@ def test_matcher_finds_the_room_among_thirty() -> None:
     extra = SceneMatcher.build(refs[:10])
     extra.add(refs[10:])
     assert len(extra) == 30 and extra.search(_view(0, 2, 0.3), k=1, exclude=0) == []
+
+
+def test_ranker_puts_a_view_of_the_room_first_and_links_only_it() -> None:
+    refs = [(r, describe(scenes.view(_room(r), 50, 0.2))) for r in range(20)]
+    ranker = SceneRanker.build(refs, rerank=6)
+    assert len(ranker) == 20
+    first = 0
+    for r in ROOMS:
+        hits = ranker.rank(_view(r, 2, 0.3), k=5)
+        assert len(hits) == 5 and len({h.ref_id for h in hits}) == 5
+        accepted = [h for h in hits if h.accepted]
+        assert hits[: len(accepted)] == accepted  # accepted scenes come first
+        assert all(h.ref_id == r for h in accepted), (r, [h.ref_id for h in accepted])
+        assert all(h.evidence is None or h.evidence.score > 0 for h in hits)
+        rest = [h.similarity for h in hits[len(accepted) :]]
+        assert rest == sorted(rest, reverse=True)
+        first += hits[0].ref_id == r
+        found = ranker.search(_view(r, 2, 0.3), k=3)
+        assert [ref for ref, _ in found] == [h.ref_id for h in accepted][:3]
+    assert first >= 5, f"{first} of {len(ROOMS)} rooms ranked first"
+    assert all(h.ref_id != 0 for h in ranker.rank(_view(0, 2, 0.3), k=19, exclude=0))
+    more = SceneRanker.build(refs[:10])
+    more.add(refs[10:])
+    assert len(more) == 20
+
+
+def test_ranker_does_not_link_a_chain_room_seen_from_afar() -> None:
+    # two rooms of one chain share wallpaper and cover; a modest viewpoint change of one of them
+    a, b = scenes.room(300, chain=30), scenes.room(301, chain=30)
+    refs = [(1, describe(scenes.view(a, 1, 0.2))), (2, describe(scenes.view(b, 1, 0.2)))]
+    ranker = SceneRanker.build(refs, rerank=2)
+    hits = ranker.rank(describe_query(scenes.view(a, 2, 0.4)), k=2)
+    assert hits[0].ref_id == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 from jejak.testing import scenes
 
@@ -61,3 +62,46 @@ def test_dataset_and_speed() -> None:
     for k in range(10):
         scenes.view(rm, k, 0.8)
     assert (time.perf_counter() - t) / 10 < 0.1  # ~20 ms on the reference machine; slack for a busy one
+
+
+def test_chain_rooms_share_wallpaper_and_cover_but_not_layout() -> None:
+    a, b = scenes.room(40, chain=7), scenes.room(41, chain=7)
+    other = scenes.room(42, chain=8)
+    assert a.styles["chain"] == "7" and a.palette == b.palette
+    assert {k: a.styles[k] for k in ("wall", "cover", "furniture")} == {
+        k: b.styles[k] for k in ("wall", "cover", "furniture")
+    }
+    planes_a = {p.name: p for p in a.planes}
+    planes_b = {p.name: p for p in b.planes}
+    # the cover: same size and pattern (creases aside); the wallpaper: cut from one roll
+    ca, cb = planes_a["cover top"].texture, planes_b["cover top"].texture
+    assert ca.shape == cb.shape
+    assert np.corrcoef(ca.ravel().astype(float), cb.ravel().astype(float))[0, 1] > 0.8
+    assert not np.array_equal(planes_a["picture"].texture, planes_b["picture"].texture) or (
+        planes_a["picture"].texture.shape != planes_b["picture"].texture.shape
+    )
+    cols_a = {
+        planes_a["back wall"].texture[:, x].tobytes() for x in range(planes_a["back wall"].texture.shape[1])
+    }
+    left_b = planes_b["left wall"].texture
+    assert any(left_b[:, x].tobytes() in cols_a for x in range(left_b.shape[1]))  # one roll of wallpaper
+    assert other.palette != a.palette or other.styles != a.styles
+    with pytest.raises(ValueError):
+        scenes.room(1, like=a, chain=3)
+
+
+def test_silhouette_and_moved_things() -> None:
+    rm = scenes.room(6)
+    spec = scenes.view_spec(3, 0.4)
+    person = scenes.view_spec(3, 0.4, silhouette=True)
+    assert not spec.silhouette and person.silhouette
+    plain, with_person = scenes.render(rm, spec), scenes.render(rm, person)
+    assert not np.array_equal(plain, with_person)
+    moved = scenes.view_spec(3, 0.4, moves=0.4)
+    planes = scenes.moved_planes(rm, moved)
+    assert scenes.moved_planes(rm, spec) is rm.planes
+    shifted = {p.name for p, q in zip(planes, rm.planes, strict=True) if not np.allclose(p.origin, q.origin)}
+    assert "rug" in shifted and "lamp" in shifted and "back wall" not in shifted and "picture" not in shifted
+    delta = {p.name: p.origin - q.origin for p, q in zip(planes, rm.planes, strict=True)}
+    assert np.allclose(delta["lamp"], delta["nightstand"]) and np.abs(delta["rug"]).max() <= 0.4
+    assert not np.array_equal(scenes.render(rm, moved), plain)

@@ -18,7 +18,12 @@ balls and cushions, a potted plant made of ellipses, a quilted moving blanket; 1
 anything resembling a person), changes the light (gamma, colour temperature, a broad light gradient,
 vignetting), adds sensor noise and saves it as JPEG. ``scene_dataset`` yields views of many rooms.
 
-Nothing here draws or resembles a person: rooms are empty, occluders are boxes, balls, plants and blankets.
+``room(seed, chain=c)`` draws a room of hotel chain ``c``: the chain's wallpaper print (every wall cut from
+one roll) and bed or sofa cover, its own layout and other things. ``view_spec(..., silhouette=True)`` puts a
+flat, single-colour pictogram silhouette (a disc over a rounded body) among the occluders, and
+``moves=m`` displaces the rug, nightstand with lamp and curtains by up to ``m`` metres per view.
+
+Rooms are empty; occluders are boxes, balls, plants, blankets and, on request, that generic pictogram.
 Output is deterministic for a given seed with the installed numpy/OpenCV. A 640 x 480 view takes about
 20 ms to render, JPEG included (textures are drawn once per room: 40-65 ms; a room holds ~6 MB of
 textures, so keep only the rooms being photographed).
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -49,6 +54,10 @@ FLOOR_Y, CEILING_Y = 1.2, -1.5
 NEAR = 0.1
 """Planes are clipped to the part at least this far (metres) in front of the camera."""
 SIZE = (640, 480)
+CHAIN_ROLL = 960
+"""Width (texture pixels, 6.4 m) of a chain's wallpaper roll: every wall of the chain is cut from it."""
+MOVABLE = (("rug",), ("nightstand top", "nightstand", "lamp"), ("curtain 0",), ("curtain 1",))
+"""Groups of planes that ``ViewSpec.moves`` displaces together between shots."""
 
 
 # --- colours and noise -----------------------------------------------------------------------------------
@@ -602,15 +611,34 @@ def _draw_styles(rng: np.random.Generator) -> dict[str, str]:
     }
 
 
-def room(seed: int, like: Room | None = None) -> Room:
+def _chain_rng(chain: int, part: int) -> np.random.Generator:
+    return np.random.default_rng([chain, 0xC4A1, part])
+
+
+def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
     """The room drawn from ``seed``. With ``like``, the same pattern kinds and palette as that room (a hard
-    negative: same style of wallpaper, cover and floor, different draw)."""
+    negative: same style of wallpaper, cover and floor, different draw). With ``chain``, a room of that
+    hotel chain: the chain's wallpaper (the same print, each wall cut from one roll at its own offset), its
+    bed or sofa with the same cover (same size and pattern; the creases are the room's), its palette and
+    pattern kinds; the layout, floor, rug, window, shelf, picture, lamp and headboard are the room's own.
+    ``like`` and ``chain`` are exclusive."""
+    if like is not None and chain is not None:
+        raise ValueError("room(): like and chain are exclusive")
     rng = np.random.default_rng([seed, 0x5CE4E])
     styles = dict(like.styles) if like is not None else _draw_styles(rng)
     pal = like.palette if like is not None else _palette(rng)
     if like is not None:
         _draw_styles(rng)  # keep the draw independent of whether the styles were given
         _palette(rng)
+    if chain is not None:
+        crng = _chain_rng(chain, 0)
+        shared = _draw_styles(crng)
+        styles.update({k: shared[k] for k in ("wall", "cover", "furniture")})
+        styles["chain"] = str(chain)
+        pal = _palette(crng)
+        chain_fwid = (
+            float(crng.uniform(1.4, 1.9)) if shared["furniture"] == "bed" else float(crng.uniform(1.6, 2.2))
+        )
     wdt, dep = float(rng.uniform(3.6, 5.0)), float(rng.uniform(3.6, 5.0))
     hw = wdt / 2
     wall_h = FLOOR_Y - CEILING_Y
@@ -621,17 +649,27 @@ def room(seed: int, like: Room | None = None) -> Room:
     floor = _FLOORS[styles["floor"]](rng, fw, fh, pal)
     planes.append(_plane("floor", (-hw, FLOOR_Y, dep), (wdt, 0, 0), (0, 0, -(dep - z_back)), floor))
     tw, th = _tex(wdt, wall_h)
-    planes.append(
-        _plane("back wall", (-hw, CEILING_Y, dep), (wdt, 0, 0), (0, wall_h, 0), wall(rng, tw, th, pal))
-    )
     sw, sh = _tex(dep - z_back, wall_h)
+    if chain is not None:
+        roll = wall(_chain_rng(chain, 1), CHAIN_ROLL, th, pal)  # the chain's wallpaper print
+
+        def paper(w: int, h: int) -> U8:
+            x0 = int(rng.integers(0, CHAIN_ROLL - w + 1))
+            return np.ascontiguousarray(roll[:h, x0 : x0 + w])
+
+    else:
+
+        def paper(w: int, h: int) -> U8:
+            return wall(rng, w, h, pal)
+
+    planes.append(_plane("back wall", (-hw, CEILING_Y, dep), (wdt, 0, 0), (0, wall_h, 0), paper(tw, th)))
     planes.append(
         _plane(
             "left wall",
             (-hw, CEILING_Y, z_back),
             (0, 0, dep - z_back),
             (0, wall_h, 0),
-            wall(rng, sw, sh, pal),
+            paper(sw, sh),
         )
     )
     planes.append(
@@ -640,7 +678,7 @@ def room(seed: int, like: Room | None = None) -> Room:
             (hw, CEILING_Y, dep),
             (0, 0, -(dep - z_back)),
             (0, wall_h, 0),
-            wall(rng, sw, sh, pal),
+            paper(sw, sh),
         )
     )
     # the rug
@@ -693,6 +731,8 @@ def room(seed: int, like: Room | None = None) -> Room:
     # picture above the furniture
     is_bed = styles["furniture"] == "bed"
     fwid = float(rng.uniform(1.4, 1.9)) if is_bed else float(rng.uniform(1.6, 2.2))
+    if chain is not None:
+        fwid = chain_fwid
     fx = float(rng.uniform(-hw + fwid / 2 + 0.5, hw - fwid / 2 - 0.5))
     pw, ph = float(rng.uniform(0.5, 1.1)), float(rng.uniform(0.4, 0.8))
     px = fx + float(rng.uniform(-0.3, 0.3))
@@ -706,7 +746,8 @@ def room(seed: int, like: Room | None = None) -> Room:
     top_y = 0.6 if is_bed else 0.75
     front_h = FLOOR_Y - top_y
     cw, ch = _tex(fwid, length + front_h)
-    cover = _folds(rng, _COVERS[styles["cover"]](rng, cw, ch, pal))
+    cover_rng = _chain_rng(chain, 2) if chain is not None else rng
+    cover = _folds(rng, _COVERS[styles["cover"]](cover_rng, cw, ch, pal))
     split = round(length * PX_PER_M)
     zf = dep - length
     back_h = 0.45 if is_bed else 0.5
@@ -793,12 +834,24 @@ class ViewSpec:
     noise: float
     jpeg: int
     size: tuple[int, int] = field(default=SIZE)
+    silhouette: bool = False
+    """A flat, single-colour pictogram silhouette (a disc over a rounded body) stands in front, counted in
+    ``occlusion``."""
+    moves: float = 0.0
+    """Movable things (``MOVABLE``: the rug, the nightstand with its lamp, each curtain) are displaced by up
+    to this many metres from where the room put them, differently in every view."""
 
 
-def view_spec(seed: int, strength: float, size: tuple[int, int] = SIZE) -> ViewSpec:
+def view_spec(
+    seed: int,
+    strength: float,
+    size: tuple[int, int] = SIZE,
+    silhouette: bool = False,
+    moves: float = 0.0,
+) -> ViewSpec:
     """The camera and conditions of view ``seed``: viewpoint terms scale with ``strength`` in [0, 1]
     (1: yaw +-25, pitch +-10 around 8 degrees down, 0.8 m sideways, zoom 0.74-1.35); light, noise and
-    occlusion (10-35 %) do not."""
+    occlusion (10-35 %) do not. ``silhouette`` and ``moves``: see ``ViewSpec``."""
     s = float(np.clip(strength, 0.0, 1.0))
     rng = np.random.default_rng([seed, 0x71E3])
     u = rng.uniform(-1, 1, 7)
@@ -827,6 +880,8 @@ def view_spec(seed: int, strength: float, size: tuple[int, int] = SIZE) -> ViewS
         noise=float(rng.uniform(1.0, 5.0)),
         jpeg=int(rng.integers(60, 93)),
         size=size,
+        silhouette=silhouette,
+        moves=float(max(moves, 0.0)),
     )
 
 
@@ -903,13 +958,50 @@ def _paint(canvas: U8, plane: Plane, k: F64, rot: F64, centre: F64) -> None:
     cv2.copyTo(warped, mask, roi)
 
 
-def _occluders(rng: np.random.Generator, img: U8, target: float) -> None:
+def _silhouette(rng: np.random.Generator, img: U8, cover: U8, target: float) -> None:
+    """A generic pictogram silhouette, flat and of one colour: a disc (head) over a rounded body (a rounded
+    rectangle), standing on the bottom edge, about ``target`` of the frame."""
+    h, w = img.shape[:2]
+    col = _hsv(float(rng.uniform(0, 180)), rng.uniform(0, 120), rng.uniform(30, 120))
+    white = (255, 255, 255)
+    # body width bw, body height 1.3 bw, head radius 0.3 bw: area ~ bw^2 (1.3 + 0.28)
+    bw = min(math.sqrt(target * w * h / 1.58), w * 0.6)
+    bh = 1.3 * bw
+    r = 0.3 * bw
+    cx = rng.uniform(0.15, 0.85) * w
+    top = h - bh * rng.uniform(0.75, 1.0)
+    for canvas, c in ((img, col), (cover, white)):
+        _ellipse(canvas, (cx, top - r * 1.05), (r, r), 0, c)
+        corner = 0.3 * bw
+        body = np.array([[cx - bw / 2 + corner, top], [cx + bw / 2 - corner, top]])
+        _poly(
+            canvas,
+            np.array(
+                [
+                    body[0],
+                    body[1],
+                    [cx + bw / 2, top + corner],
+                    [cx + bw / 2, top + bh],
+                    [cx - bw / 2, top + bh],
+                    [cx - bw / 2, top + corner],
+                ]
+            ),
+            c,
+        )
+        for sx in (-1, 1):
+            _ellipse(canvas, (cx + sx * (bw / 2 - corner), top + corner), (corner, corner), 0, c)
+
+
+def _occluders(rng: np.random.Generator, img: U8, target: float, silhouette: bool = False) -> None:
     """Plain opaque things in front of the camera until about ``target`` of the frame is covered: boxes,
-    balls and cushions, a potted plant made of ellipses, a quilted moving blanket. No people. Each thing
-    is drawn on the picture and on the coverage mask alike."""
+    balls and cushions, a potted plant made of ellipses, a quilted moving blanket; with ``silhouette``
+    first a flat pictogram silhouette (``_silhouette``) for about 60 % of it. Each thing is drawn on the
+    picture and on the coverage mask alike."""
     h, w = img.shape[:2]
     cover = np.zeros((h, w), np.uint8)
     white = (255, 255, 255)
+    if silhouette:
+        _silhouette(rng, img, cover, target * 0.6)
     for _ in range(12):
         covered = float(np.count_nonzero(cover)) / (w * h)
         if covered >= target * 0.97:
@@ -1030,6 +1122,29 @@ def _light(img: U8, spec: ViewSpec, rng: np.random.Generator) -> U8:
     return np.asarray(np.clip(out, 0, 255), np.uint8)
 
 
+def moved_planes(rm: Room, spec: ViewSpec) -> tuple[Plane, ...]:
+    """The room's planes with the ``MOVABLE`` groups displaced for this view (``spec.moves`` metres at
+    most): the rug over the floor, the nightstand and lamp along the back wall, each curtain along its
+    wall."""
+    if spec.moves <= 0:
+        return rm.planes
+    rng = np.random.default_rng([spec.seed, rm.seed, 0x30FE])
+    shift: dict[str, F64] = {}
+    for group in MOVABLE:
+        dx, dz = (float(v) for v in rng.uniform(-spec.moves, spec.moves, 2))
+        if group[0] == "rug":
+            d = np.array([dx, 0.0, dz])
+        elif group[0].startswith("curtain"):
+            d = np.array([0.0, 0.0, dz])
+        else:
+            d = np.array([dx, 0.0, 0.0])
+        for name in group:
+            shift[name] = d
+    return tuple(
+        replace(pl, origin=pl.origin + shift[pl.name]) if pl.name in shift else pl for pl in rm.planes
+    )
+
+
 def render(rm: Room, spec: ViewSpec) -> U8:
     """The photograph ``spec`` of room ``rm``: (H, W, 3) uint8 RGB, JPEG-decoded."""
     w, h = spec.size
@@ -1038,10 +1153,10 @@ def render(rm: Room, spec: ViewSpec) -> U8:
     rot = camera_rotation(spec)
     centre = np.array(spec.position, np.float64)
     canvas = _fill(w, h, rm.ceiling)
-    for plane in rm.planes:
+    for plane in moved_planes(rm, spec):
         _paint(canvas, plane, k, rot, centre)
     rng = np.random.default_rng([spec.seed, rm.seed, 0x0CC1])
-    _occluders(rng, canvas, spec.occlusion)
+    _occluders(rng, canvas, spec.occlusion, spec.silhouette)
     img = _light(canvas, spec, rng)
     ok, data = cv2.imencode(".jpg", img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, spec.jpeg])
     if not ok:  # pragma: no cover - OpenCV always encodes uint8 RGB
@@ -1050,9 +1165,16 @@ def render(rm: Room, spec: ViewSpec) -> U8:
     return np.ascontiguousarray(decoded[..., ::-1])
 
 
-def view(rm: Room, seed: int, strength: float, size: tuple[int, int] = SIZE) -> U8:
+def view(
+    rm: Room,
+    seed: int,
+    strength: float,
+    size: tuple[int, int] = SIZE,
+    silhouette: bool = False,
+    moves: float = 0.0,
+) -> U8:
     """View ``seed`` of ``rm`` (see ``view_spec``): (H, W, 3) uint8 RGB."""
-    return render(rm, view_spec(seed, strength, size))
+    return render(rm, view_spec(seed, strength, size, silhouette, moves))
 
 
 def scene_dataset(
