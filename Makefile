@@ -80,9 +80,9 @@ demo: install
 	$(DEMO) case create NL-1 --agency "Politie NL"
 	$(DEMO) case create ID-7 --agency "Polri ID"
 	$(DEMO) case create ID-9 --agency "Polri ID"
-	$(DEMO) ingest demo/agencies/nl-phone --case NL-1
-	$(DEMO) ingest demo/agencies/id-laptop --case ID-7
-	$(DEMO) ingest demo/agencies/id-phone --case ID-9
+	JEJAK_SCENE_ENABLED=1 $(DEMO) ingest demo/agencies/nl-phone --case NL-1
+	JEJAK_SCENE_ENABLED=1 $(DEMO) ingest demo/agencies/id-laptop --case ID-7
+	JEJAK_SCENE_ENABLED=1 $(DEMO) ingest demo/agencies/id-phone --case ID-9
 	$(DEMO) alerts --case NL-1
 	@echo "== an examiner in NL asserts a victim; the copies held in Indonesia are suggested for her"
 	$(DEMO) assert media IMG_0002.jpg --case NL-1 --victim V-12 --unidentified --by "demo examiner NL"
@@ -91,6 +91,10 @@ demo: install
 	$(DEMO) assert media foto_d.jpg --case ID-9 --victim V-12 --reject --by "demo examiner ID"
 	$(DEMO) workboard --case ID-9
 	$(DEMO) links --person V-12
+	@echo "== same room (experimental rule): a room asserted for victim V-31 in NL; a new photo of it in Indonesia"
+	$(DEMO) assert media IMG_0004.jpg --case NL-1 --victim V-31 --by "demo examiner NL"
+	JEJAK_SCENE_ENABLED=1 $(DEMO) match --case ID-7
+	$(DEMO) workboard --case ID-7
 	$(DEMO) links --case NL-1 --min-score 0.5
 	$(DEMO) graph --case NL-1 --format graphml > demo/NL-1.graphml
 	$(DEMO) graph --case NL-1 --format geojson > demo/NL-1.places.geojson

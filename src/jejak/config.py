@@ -130,6 +130,15 @@ class Settings(BaseSettings):
         description="country (ISO 3166 alpha-2, e.g. ID, GB) whose national phone numbers are recognised in "
         "text; empty: only numbers written in international form (+62...)",
     )
+    scene_enabled: bool = Field(
+        False,
+        description="experimental: link stills of the same room (scene vectors + multi-plane verification) "
+        "within a case and to stills asserted to a person or series; off by default while the scene "
+        "benchmark is below its floors",
+    )
+    scene_case_max: int = Field(
+        2000, ge=0, description="a case with more described stills than this is not searched for scenes"
+    )
     place_radius_m: float = Field(
         100.0, gt=0, description="GPS positions within this many metres (chained) are one place"
     )

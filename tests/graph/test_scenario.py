@@ -14,7 +14,14 @@ import networkx as nx
 import pytest
 
 from jejak.testing.agencies import INVITE, build_agencies
-from tests.conftest import Cli
+from tests.conftest import Cli, Result
+
+
+class SceneCli(Cli):
+    """The scenario's commands, with the experimental same-scene rule on."""
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> Result:
+        return super().__call__(*args, env={"JEJAK_SCENE_ENABLED": "1", **(env or {})}, check=check)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +29,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("agencies")
     manifest = build_agencies(root)
     db = f"sqlite:///{root / 'jejak.db'}"
-    cli = Cli(db, root)
+    cli = SceneCli(db, root)
     for case, info in manifest["cases"].items():
         cli("case", "create", case, "--agency", info["agency"])
     summaries = {
@@ -154,3 +161,24 @@ def test_graph_exports(scenario: dict[str, Any], tmp_path: Path) -> None:
     assert groups and all(len(c) > 1 for c in groups)
     steps = cli("graph", "--case", "NL-1", "--path", "case:NL-1", "case:ID-9").out.splitlines()
     assert len(steps) >= 2 and json.loads(steps[0])["a"] == "case:NL-1"
+
+
+def test_a_new_picture_from_a_known_room_is_suggested_for_its_victim(scenario: dict[str, Any]) -> None:
+    cli: Cli = scenario["cli"]
+    room_nl = _sha(cli, "NL-1", "IMG_0004.jpg")
+    room_id = _sha(cli, "ID-7", "kamar.jpg")
+    # before any assertion the rooms are in different cases: nothing links them yet
+    assert not any(a["rule"] == "scene" for a in _alerts(cli, "ID-7"))
+    cli("assert", "media", "IMG_0004.jpg", "--case", "NL-1", "--victim", "V-31", "--by", "examiner-nl")
+    report = cli("match", "--case", "ID-7", "--json").json()
+    assert report["graph"]["scene"]["links"] >= 1
+    board = {r["sha256"]: r for r in cli("workboard", "--case", "ID-7", "--format", "jsonl").jsonl()}
+    (s,) = [x for x in board[room_id]["suggestions"] if x["object"] == "person:V-31"]
+    assert s["rule"] == "scene" and s["source"] == f"content:{room_nl}" and s["score"] >= 0.5
+    scene = {(a["subject"], a["other_case"], a["via"]) for a in _alerts(cli, "ID-7") if a["rule"] == "scene"}
+    assert (f"content:{room_id}", "NL-1", f"content:{room_nl}") in scene  # (the near-duplicate of
+    # IMG_0002, asserted for V-12, is the same scene too: a copy shows the same room)
+    link = next(
+        r for r in cli("links", "--content", room_id, "--rules", "scene", "--format", "jsonl").jsonl()
+    )
+    assert link["evidence"]["inliers"] >= 8 and link["evidence"]["planes"] >= 1

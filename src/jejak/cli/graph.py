@@ -49,6 +49,8 @@ def _detail(x: dict[str, Any]) -> str:
         return f"{ev.get('score', 0)} inliers, keyframe {ev.get('reference_seconds', ev.get('seconds', ''))}"
     if rule == "pdq":
         return f"PDQ distance {ev.get('distance')}"
+    if rule == "scene":
+        return f"same room: {ev.get('inliers')} inliers on {ev.get('planes')} surfaces"
     if rule == "place":
         return f"{ev.get('distance_m', 0):.0f} m from the centre"
     if rule == "camera":

@@ -167,7 +167,7 @@ def hit_counts(report: dict[str, Any]) -> str:
     return f"{report['contents_hit']} contents hit ({', '.join(parts)})"
 
 
-def link_lines(links: dict[str, int], graph: dict[str, int], case: str) -> list[str]:
+def link_lines(links: dict[str, int], graph: dict[str, Any], case: str) -> list[str]:
     """What the media links and the link rules found, for people."""
     out = []
     if any(links.values()):

@@ -240,8 +240,16 @@ class Processor:
         """Online identifiers in a text file or chat export (``graph.found``)."""
         opts = self.options
         try:
-            text = data.read(opts.identifiers_max_bytes)
-            found, warning = in_text(rec.name, text, opts.identifiers_region, opts.identifiers_max_bytes)
+            with deadline(self.limits.max_media_seconds):  # digit-dense text is slow for phone matching
+                text = data.read(opts.identifiers_max_bytes)
+                found, warning = in_text(rec.name, text, opts.identifiers_region, opts.identifiers_max_bytes)
+        except DeadlineExceeded:
+            rec.warn(
+                "timeout",
+                f"reading identifiers took longer than {self.limits.max_media_seconds}s "
+                "(JEJAK_MAX_MEDIA_SECONDS): none kept for this file",
+            )
+            return
         except Exception as exc:  # a parser bug must not lose the file's other records
             rec.warn("identifiers", f"identifiers cannot be read: {type(exc).__name__}: {exc}")
             return

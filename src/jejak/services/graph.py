@@ -27,6 +27,7 @@ from jejak.graph.rules import (
     components,
     content,
     cross_links,
+    current,
     explain_path,
     identifier_edges,
     name_identifiers,
@@ -34,13 +35,16 @@ from jejak.graph.rules import (
     series_edges,
     suggest,
 )
+from jejak.hashing.robust import NAME as ROBUST_NAME
+from jejak.hashing.robust import RobustDescriptor
+from jejak.match.scene import SceneEvidence, SceneRanker
 from jejak.model.graph import Edge, Graph, Node, NodeKind, node_key, split_key
 from jejak.model.records import ExifInfo
 from jejak.services.media import resolve_content
 from jejak.store.graph import AssertionRow
 from jejak.store.sql import Store
 
-CASE_RULES = ("camera", "identifier", "series", "pdq")
+CASE_RULES = ("camera", "identifier", "series", "pdq", "scene")
 """Rules recomputed for a case's contents by ``link_case`` (``place`` is recomputed store-wide)."""
 ALL_RULES = (
     *CASE_RULES,
@@ -97,7 +101,8 @@ def link_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
     ]
     others = g.pdqs(settings.match_pdq_quality, exclude_case=row.id) if queries else []
     pdq = pdq_edges(queries, others, settings.match_pdq_threshold)
-    g.replace_edges(CASE_RULES, [*cam, *ident, *series, *pdq], now, touching=nodes)
+    scene, scene_report = _scene_edges(store, settings, contents)
+    g.replace_edges(CASE_RULES, [*cam, *ident, *series, *pdq, *scene], now, touching=nodes)
     clusters = cluster_points(g.gps_points(), settings.place_radius_m)
     places = [
         Edge(e.a, e.b, e.rule, e.score, {**e.evidence, "centroid": _centroid(clusters, e.b)})
@@ -110,8 +115,60 @@ def link_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         "identifier": len(ident),
         "series": len(series),
         "pdq": len(pdq),
+        "scene": scene_report,
         "place": sum(1 for e in places if e.a in nodes),
         "alerts": new_alerts,
+    }
+
+
+def _scene_edges(store: Store, settings: Settings, contents: dict[int, str]) -> tuple[list[Edge], Any]:
+    """Same-room links (``match.scene``, experimental: ``scene_enabled``) between the case's stills, and
+    from them to stills anywhere that an investigator asserted as showing a person or belonging to a
+    series (the victim-identification question: is this new picture from a known room?). Returns the
+    edges and a report: None when off, else counts or why it was skipped."""
+    if not settings.scene_enabled:
+        return [], None
+    g = store.graph
+    own = g.descriptors(contents.values(), ROBUST_NAME)
+    if len(own) > settings.scene_case_max:
+        return [], {"skipped": f"{len(own)} described stills, over scene_case_max"}
+    held = current(_assertions(g.assertions(None)))
+    asserted = {
+        split_key(s)[1]
+        for (s, p, _o), a in held.items()
+        if not a.negated and p in ("victim", "offender", "series") and split_key(s)[0] is NodeKind.CONTENT
+    }
+    pool = {**g.descriptors(asserted - set(own), ROBUST_NAME), **own}
+    shas = sorted(pool)
+    descs: dict[int, RobustDescriptor] = {}
+    for i, sha in enumerate(shas):
+        try:
+            descs[i] = RobustDescriptor.from_bytes(pool[sha])
+        except ValueError:
+            continue  # described by an older jejak
+    if len(descs) < 2:
+        return [], {"stills": len(own), "references": len(descs), "links": 0}
+    ranker = SceneRanker.build(sorted(descs.items()))
+    found: dict[tuple[str, str], Edge] = {}
+    for i, desc in descs.items():
+        if shas[i] not in own:
+            continue
+        for j, ev in ranker.search(desc, k=5, exclude=i):
+            e = Edge(content(shas[i]), content(shas[j]), "scene", round(ev.score, 4), _scene_evidence(ev))
+            if e.identity[:2] not in found or e.score > found[e.identity[:2]].score:
+                found[e.identity[:2]] = e
+    edges = sorted(found.values(), key=lambda e: e.identity)
+    return edges, {"stills": len(own), "references": len(descs), "links": len(edges)}
+
+
+def _scene_evidence(ev: SceneEvidence) -> dict[str, Any]:
+    return {
+        "inliers": ev.inliers,
+        "matches": ev.matches,
+        "planes": len(ev.planes),
+        "spread": round(ev.spread, 4),
+        "cells": ev.cells,
+        "mirrored": ev.mirrored,
     }
 
 

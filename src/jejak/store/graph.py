@@ -133,6 +133,21 @@ class GraphStore:
                 out.update({str(a): str(b) for a, b in rows})
         return out
 
+    def descriptors(self, shas: Iterable[str], algorithm: str) -> dict[str, bytes]:
+        """SHA-256 -> the content's descriptor of ``algorithm``, for those that have one."""
+        c, d = t.content.c, t.content_descriptor.c
+        out: dict[str, bytes] = {}
+        keys = sorted(set(shas))
+        with self.engine.connect() as conn:
+            for i in range(0, len(keys), CHUNK):
+                rows = conn.execute(
+                    select(c.sha256, d.data)
+                    .join(t.content, c.id == d.content_id)
+                    .where(c.sha256.in_(keys[i : i + CHUNK]), d.algorithm == algorithm)
+                )
+                out.update({str(a): bytes(b) for a, b in rows})
+        return out
+
     def case_file_names(self, case_id: int) -> list[tuple[str, str]]:
         """(SHA-256, file name) of every file instance of the case, names as found."""
         c, fi, ex = t.content.c, t.file_instance.c, t.exhibit.c

@@ -6,12 +6,16 @@ Everything is generated (procedural pictures, synthetic music and speech, invent
 - ``nl-phone/`` (case NL-1 of "Politie NL"):
   ``IMG_0001.jpg``, a Canon EOS 80D body serial 084021001234, GPS in Amsterdam;
   ``IMG_0002.jpg``, the picture an investigator will assert as showing victim V-12;
+  ``IMG_0004.jpg``, a generated room (no people: walls, bed, furniture) an investigator will assert as
+  showing victim V-31;
   ``WhatsApp Chat with Dewi.txt``, a chat export holding a group invite link and a phone number;
   ``VID_0003.mp4``, a video whose soundtrack holds a song from 4 s.
 - ``id-laptop/`` (case ID-7 of "Polri ID"):
   ``foto_a.jpg``, a smaller, recompressed copy of IMG_0002 (near-duplicate: the V-12 suggestion);
   ``foto_b.jpg``, another picture taken 40 m from IMG_0001 (same place);
-  ``catatan.txt``, notes that repeat the chat's invite link (same identifier).
+  ``catatan.txt``, notes that repeat the chat's invite link (same identifier);
+  ``kamar.jpg``, a generated room photographed from another viewpoint than NL-1's ``IMG_0004.jpg`` (same
+  scene, when ``scene_enabled``).
 - ``id-phone/`` (case ID-9 of "Polri ID"):
   ``DSC_0100.jpg``, another picture from the same Canon body (same camera);
   ``klip.mp4``, other pictures over the same song from 10 s (shared audio);
@@ -30,7 +34,7 @@ from typing import Any
 from PIL import Image, ImageEnhance
 
 from jejak.testing import audio as gen_audio
-from jejak.testing import audio_files
+from jejak.testing import audio_files, scenes
 from jejak.testing.images import exif_bytes, jpeg_bytes, procedural_image
 
 MANIFEST = "agencies.json"
@@ -74,6 +78,9 @@ def build_agencies(root: Path) -> dict[str, Any]:
     small = victim_picture.resize((400, 300), Image.Resampling.LANCZOS)
     _jpeg(lap / "foto_a.jpg", small, quality=70)
     _jpeg(lap / "foto_b.jpg", procedural_image(4201, 640, 480, "texture"), gps=(*NEARBY, None))
+    bedroom = scenes.room(4501)  # one room photographed twice, from two places, months apart
+    _jpeg(nl / "IMG_0004.jpg", Image.fromarray(scenes.view(bedroom, 1, 0.3)))
+    _jpeg(lap / "kamar.jpg", Image.fromarray(scenes.view(bedroom, 2, 0.3)))
     (lap / "catatan.txt").write_text(NOTES.format(invite=INVITE), "utf-8")
 
     _jpeg(ph / "DSC_0100.jpg", procedural_image(4301, 640, 480, "stripes"), **CANON)
@@ -90,6 +97,7 @@ def build_agencies(root: Path) -> dict[str, Any]:
         "victim": {"key": "V-12", "file": "nl-phone/IMG_0002.jpg"},
         "near_duplicate": ["nl-phone/IMG_0002.jpg", "id-laptop/foto_a.jpg"],
         "rejected": "id-phone/foto_d.jpg",
+        "scene": ["nl-phone/IMG_0004.jpg", "id-laptop/kamar.jpg"],
         "camera": ["nl-phone/IMG_0001.jpg", "id-phone/DSC_0100.jpg"],
         "place": ["nl-phone/IMG_0001.jpg", "id-laptop/foto_b.jpg"],
         "identifier": {
