@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 
 import cv2
-import faiss
 import numpy as np
 import pytest
 
@@ -16,8 +15,6 @@ from jejak.match.scene import SceneEvidence, SceneMatcher, SceneParams, SceneRan
 from jejak.testing import scenes
 
 ROOMS = (0, 1, 2, 3, 4, 5)
-
-faiss.omp_set_num_threads(1)  # verify_scene's small searches: OpenMP threads only contend (10x slower)
 
 
 _room = functools.cache(scenes.room)

@@ -83,6 +83,8 @@ from jejak.hashing.robust import RobustDescriptor
 from jejak.index.robust import RobustIndex
 from jejak.index.scene import SceneIndex
 
+faiss.omp_set_num_threads(1)  # verify_scene's small searches: OpenMP threads only contend (10x slower)
+
 SHORTLIST = 32
 """Candidates verified per query by ``SceneMatcher``."""
 RERANK = 30
