@@ -206,15 +206,18 @@ def test_index_load_refusals(tmp_path: Path, refs: list[tuple[int, RobustDescrip
     for change, message in (
         ({"header": np.array('{"format": "jejak.pdq-index", "version": 1}')}, "not a jejak robust index"),
         ({"header": np.array('{"format": "jejak.robust-index", "version": 9}')}, "version 9"),
+        # version 1 had no per-posting geometry: refused, so the service rebuilds it
+        ({"header": np.array('{"format": "jejak.robust-index", "version": 1}')}, "version 1"),
         (
             {
                 "header": np.array(
-                    '{"format": "jejak.robust-index", "version": 1, "words": 16384, "vocabulary": "0"}'
+                    '{"format": "jejak.robust-index", "version": 2, "words": 16384, "vocabulary": "0"}'
                 )
             },
             "another vocabulary",
         ),
         ({"postings": arrays["postings"] + 1000}, "corrupt"),
+        ({"geo": arrays["geo"][:-1]}, "corrupt"),
         ({"offsets": arrays["offsets"][:-1]}, "corrupt"),
     ):
         bad = tmp_path / "bad.npz"
