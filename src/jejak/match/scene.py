@@ -73,6 +73,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import faiss
@@ -421,8 +422,39 @@ def verify_scene(
 # --- search ----------------------------------------------------------------------------------------------
 
 
-class SceneMatcher:
+class _Index(Protocol):
+    def add(self, items: Iterable[tuple[int, RobustDescriptor]]) -> None: ...
+    def __len__(self) -> int: ...
+
+
+class _Searcher:
+    """What both searchers share: an index, the reference descriptors by id (kept here, or read through
+    ``get_descriptor``) and the verification parameters."""
+
+    def __init__(
+        self,
+        index: _Index,
+        get_descriptor: Callable[[int], RobustDescriptor | None] | None,
+        params: SceneParams | None,
+    ) -> None:
+        self.index = index
+        self.params = params or SceneParams()
+        self._own: dict[int, RobustDescriptor] = {}
+        self._get = get_descriptor if get_descriptor is not None else self._own.get
+
+    def add(self, items: Iterable[tuple[int, RobustDescriptor]]) -> None:
+        items = list(items)
+        self.index.add(items)
+        self._own.update(items)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+class SceneMatcher(_Searcher):
     """Shortlist with a ``RobustIndex``, verify with ``verify_scene``; see the module doc."""
+
+    index: RobustIndex
 
     def __init__(
         self,
@@ -431,11 +463,8 @@ class SceneMatcher:
         params: SceneParams | None = None,
         shortlist: int = SHORTLIST,
     ) -> None:
-        self.index = index if index is not None else RobustIndex()
-        self.params = params or SceneParams()
+        super().__init__(index if index is not None else RobustIndex(), get_descriptor, params)
         self.shortlist = shortlist
-        self._own: dict[int, RobustDescriptor] = {}
-        self._get = get_descriptor if get_descriptor is not None else self._own.get
 
     @classmethod
     def build(
@@ -448,14 +477,6 @@ class SceneMatcher:
         matcher = cls(RobustIndex.build(items), params=params, shortlist=shortlist)
         matcher._own.update(items)
         return matcher
-
-    def add(self, items: Iterable[tuple[int, RobustDescriptor]]) -> None:
-        items = list(items)
-        self.index.add(items)
-        self._own.update(items)
-
-    def __len__(self) -> int:
-        return len(self.index)
 
     def search(
         self, desc: RobustDescriptor, k: int = 10, exclude: int | None = None
@@ -498,10 +519,12 @@ class SceneHit:
         return self.evidence is not None and self.evidence.score >= self.min_score
 
 
-class SceneRanker:
+class SceneRanker(_Searcher):
     """Rank pictures by room: the global index's cosine similarity, with its top ``rerank`` verified
     (``verify_scene``, plain orientation) and the verified ones moved first by score (see the module doc).
     The same descriptors as ``SceneMatcher``; the index holds a 2,048-value vector per picture (4 KB)."""
+
+    index: SceneIndex
 
     def __init__(
         self,
@@ -510,11 +533,8 @@ class SceneRanker:
         params: SceneParams | None = None,
         rerank: int = RERANK,
     ) -> None:
-        self.index = index if index is not None else SceneIndex()
-        self.params = params or SceneParams()
+        super().__init__(index if index is not None else SceneIndex(), get_descriptor, params)
         self.rerank = rerank
-        self._own: dict[int, RobustDescriptor] = {}
-        self._get = get_descriptor if get_descriptor is not None else self._own.get
 
     @classmethod
     def build(
@@ -527,14 +547,6 @@ class SceneRanker:
         ranker = cls(SceneIndex.build(items), params=params, rerank=rerank)
         ranker._own.update(items)
         return ranker
-
-    def add(self, items: Iterable[tuple[int, RobustDescriptor]]) -> None:
-        items = list(items)
-        self.index.add(items)
-        self._own.update(items)
-
-    def __len__(self) -> int:
-        return len(self.index)
 
     def rank(self, desc: RobustDescriptor, k: int = 10, exclude: int | None = None) -> list[SceneHit]:
         """The ``k`` best-ranked pictures: accepted scenes first (score, then similarity, then id), then
