@@ -53,8 +53,6 @@ IDENTIFIER_SCORES: Mapping[str, float] = {
 }
 LIST_SERIES_SCORE = 0.9
 ASSERTED = 1.0
-CONTENT_RULES = frozenset({"pdq", "vpdq", "chromaprint", "orb.frame", "orb.frames", "same", "scene"})
-"""Rules whose edges join two contents."""
 PERSON_PREDICATES = ("victim", "offender")
 STRONG = 0.5
 """Suggestions follow links of at least this score."""
@@ -267,7 +265,7 @@ def suggest(
     no = rejected(assertions)
     by_node: dict[str, list[Edge]] = defaultdict(list)
     for e in edges:
-        if e.score >= min_score and e.rule not in (*PERSON_PREDICATES, "series.asserted"):
+        if e.score >= min_score and e.rule not in PERSON_PREDICATES:  # a suggestion never hops via a person
             by_node[e.a].append(e)
             by_node[e.b].append(e)
     best: dict[tuple[str, str, str], Suggestion] = {}

@@ -46,17 +46,6 @@ from jejak.store.sql import Store
 
 CASE_RULES = ("camera", "identifier", "series", "pdq", "scene")
 """Rules recomputed for a case's contents by ``link_case`` (``place`` is recomputed store-wide)."""
-ALL_RULES = (
-    *CASE_RULES,
-    "place",
-    "vpdq",
-    "chromaprint",
-    "orb.frame",
-    "orb.frames",
-    "victim",
-    "offender",
-    "same",
-)
 
 
 def _now() -> datetime:
