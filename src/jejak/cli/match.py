@@ -177,9 +177,13 @@ def link_lines(links: dict[str, int], graph: dict[str, Any], case: str) -> list[
             f"stills or videos sharing keyframes; see 'jejak links --case {case}'"
         )
     if graph:
-        kinds = ", ".join(
+        found = [
             f"{graph[k]} {k}" for k in ("camera", "place", "identifier", "series", "pdq") if graph.get(k)
-        )
+        ]
+        scene = graph.get("scene")
+        if isinstance(scene, dict) and scene.get("links"):
+            found.append(f"{scene['links']} scene")
+        kinds = ", ".join(found)
         out.append(
             f"link rules: {kinds or 'nothing'}; {graph.get('alerts', 0)} new alerts "
             f"(see 'jejak alerts --case {case}')"
