@@ -56,7 +56,8 @@ from jejak.hashing.pdq import luma_of, pdq_dihedral_from_luma  # noqa: E402
 from jejak.hashing.robust import RobustDescriptor, describe_query  # noqa: E402
 from jejak.index.robust import RobustIndex  # noqa: E402
 from jejak.index.scene import SceneIndex, default_vocabulary  # noqa: E402
-from jejak.match.scene import SceneMatcher, SceneParams, SceneRanker  # noqa: E402
+from jejak.match.scene import SceneParams  # noqa: E402
+from jejak.match.scene_search import SceneMatcher, SceneRanker  # noqa: E402
 from jejak.testing import scenes  # noqa: E402
 
 PDQ_THRESHOLD = 31

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from jejak.hashing.robust import RobustDescriptor, describe, describe_query
-from jejak.match.scene import SceneEvidence, SceneMatcher, SceneParams, SceneRanker, score_of, verify_scene
+from jejak.match.scene import SceneEvidence, SceneParams, score_of, verify_scene
+from jejak.match.scene_search import SceneMatcher, SceneRanker
 from jejak.testing import scenes
 
 ROOMS = (0, 1, 2, 3, 4, 5)

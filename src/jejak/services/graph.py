@@ -37,7 +37,8 @@ from jejak.graph.rules import (
 )
 from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.hashing.robust import RobustDescriptor
-from jejak.match.scene import SceneEvidence, SceneRanker
+from jejak.match.scene import SceneEvidence
+from jejak.match.scene_search import SceneRanker
 from jejak.model.graph import Edge, Graph, Node, NodeKind, node_key, split_key
 from jejak.model.records import ExifInfo
 from jejak.services.media import resolve_content

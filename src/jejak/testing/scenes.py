@@ -39,6 +39,26 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from jejak.testing.room_textures import (
+    COVERS,
+    FLOORS,
+    WALLPAPERS,
+    add_folds,
+    draw_books,
+    draw_curtain,
+    draw_ellipse,
+    draw_headboard,
+    draw_lamp,
+    draw_painting,
+    draw_palette,
+    draw_poly,
+    draw_rug,
+    draw_window,
+    draw_wood_box,
+    hsv_rgb,
+    solid,
+)
+
 U8 = NDArray[np.uint8]
 F64 = NDArray[np.float64]
 Rgb = tuple[int, int, int]
@@ -58,496 +78,6 @@ CHAIN_ROLL = 960
 """Width (texture pixels, 6.4 m) of a chain's wallpaper roll: every wall of the chain is cut from it."""
 MOVABLE = (("rug",), ("nightstand top", "nightstand", "lamp"), ("curtain 0",), ("curtain 1",))
 """Groups of planes that ``ViewSpec.moves`` displaces together between shots."""
-
-
-# --- colours and noise -----------------------------------------------------------------------------------
-
-
-def _hsv(h: float, s: float, v: float) -> Rgb:
-    rgb = cv2.cvtColor(np.array([[[h % 180, s, v]]], np.uint8), cv2.COLOR_HSV2RGB)[0, 0]
-    return int(rgb[0]), int(rgb[1]), int(rgb[2])
-
-
-def _palette(rng: np.random.Generator) -> tuple[Rgb, ...]:
-    """Five colours around a random hue: a light ground, two mid tones, a dark accent, a contrast."""
-    h = float(rng.uniform(0, 180))
-    return (
-        _hsv(h + rng.uniform(-8, 8), rng.uniform(20, 70), rng.uniform(190, 245)),
-        _hsv(h + rng.uniform(-15, 15), rng.uniform(80, 200), rng.uniform(110, 200)),
-        _hsv(h + rng.uniform(20, 50), rng.uniform(60, 180), rng.uniform(120, 210)),
-        _hsv(h + rng.uniform(-20, 20), rng.uniform(80, 220), rng.uniform(40, 100)),
-        _hsv(h + 90 + rng.uniform(-20, 20), rng.uniform(90, 220), rng.uniform(120, 230)),
-    )
-
-
-def _jitter(rng: np.random.Generator, c: Rgb, amount: float = 18) -> Rgb:
-    r, g, b = (int(np.clip(v + rng.uniform(-amount, amount), 0, 255)) for v in c)
-    return r, g, b
-
-
-def _noise(rng: np.random.Generator, w: int, h: int, cells: int) -> NDArray[np.float32]:
-    """Smooth noise in [0, 1], shape (h, w): random values on a coarse grid, bicubic upsampled."""
-    cw = max(2, cells)
-    ch = max(2, round(cells * h / max(w, 1)))
-    small = rng.random((ch, cw)).astype(np.float32)
-    return np.clip(cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC), 0, 1)
-
-
-def _shade(img: U8, factor: NDArray[np.float32]) -> U8:
-    out = img.astype(np.float32) * factor[..., None]
-    return np.asarray(np.clip(out, 0, 255), np.uint8)
-
-
-def _fill(w: int, h: int, c: Rgb) -> U8:
-    return np.tile(np.array(c, np.uint8), (h, w, 1))
-
-
-def _grain(rng: np.random.Generator, img: U8, amount: float = 0.08) -> U8:
-    """A little smooth unevenness (paint, fabric), so plain areas are not perfectly flat."""
-    h, w = img.shape[:2]
-    f = 1.0 + amount * (_noise(rng, w, h, max(3, w // 60)) - 0.5)
-    return _shade(img, f)
-
-
-def _ellipse(img: U8, c: tuple[float, float], axes: tuple[float, float], ang: float, col: Rgb) -> None:
-    cv2.ellipse(
-        img,
-        (round(c[0] * 4), round(c[1] * 4)),
-        (max(1, round(axes[0] * 4)), max(1, round(axes[1] * 4))),
-        ang,
-        0,
-        360,
-        col,
-        -1,
-        cv2.LINE_AA,
-        2,
-    )
-
-
-def _poly(img: U8, pts: F64, col: Rgb) -> None:
-    cv2.fillPoly(img, [np.round(pts * 4).astype(np.int32)], col, cv2.LINE_AA, 2)
-
-
-# --- wallpapers ------------------------------------------------------------------------------------------
-
-
-def _wall_stripes(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    period = int(rng.integers(70, 180))
-    row = np.empty((period, 3), np.uint8)
-    x = 0
-    cols = [pal[0], pal[1], pal[2], pal[0]]
-    while x < period:
-        sw = int(rng.integers(4, 30))
-        row[x : x + sw] = cols[int(rng.integers(len(cols)))]
-        x += sw
-    for _ in range(int(rng.integers(1, 4))):  # pinstripes
-        row[int(rng.integers(period))] = pal[3]
-    reps = w // period + 1
-    img = np.ascontiguousarray(np.broadcast_to(np.tile(row, (reps, 1))[:w][None], (h, w, 3)))
-    # small motifs in one stripe position, repeated down the wall
-    mx = int(rng.integers(period))
-    step = int(rng.integers(30, 70))
-    r = float(rng.uniform(3, 7))
-    kind = int(rng.integers(3))
-    for cx in range(mx, w, period):
-        for cy in range(int(rng.integers(step)), h, step):
-            if kind == 0:
-                _ellipse(img, (cx, cy), (r, r), 0, pal[4])
-            elif kind == 1:
-                _poly(
-                    img,
-                    np.array([[cx, cy - r * 1.5], [cx + r, cy], [cx, cy + r * 1.5], [cx - r, cy]]),
-                    pal[3],
-                )
-            else:
-                _ellipse(img, (cx, cy), (r * 1.6, r * 0.6), 45, pal[4])
-    return _grain(rng, img, 0.06)
-
-
-def _motif(rng: np.random.Generator, tw: int, th: int, pal: tuple[Rgb, ...]) -> U8:
-    """A mirror-symmetric motif (damask-like): random shapes on the left half, mirrored."""
-    tile = _fill(tw, th, pal[0])
-    half = tw / 2
-    for _ in range(int(rng.integers(4, 9))):
-        col = pal[int(rng.integers(1, 5))]
-        cx, cy = rng.uniform(0.1, 0.5) * tw, rng.uniform(0.05, 0.95) * th
-        k = int(rng.integers(3))
-        if k == 0:
-            _ellipse(
-                tile,
-                (cx, cy),
-                (rng.uniform(2, half * 0.5), rng.uniform(2, th * 0.2)),
-                rng.uniform(0, 180),
-                col,
-            )
-        elif k == 1:
-            n = int(rng.integers(3, 6))
-            pts = np.column_stack(
-                [cx + rng.uniform(-1, 1, n) * half * 0.4, cy + rng.uniform(-1, 1, n) * th * 0.2]
-            )
-            _poly(tile, pts, col)
-        else:
-            x2, y2 = rng.uniform(0.1, 0.5) * tw, rng.uniform(0.05, 0.95) * th
-            cv2.line(
-                tile,
-                (round(cx), round(cy)),
-                (round(x2), round(y2)),
-                col,
-                int(rng.integers(1, 4)),
-                cv2.LINE_AA,
-            )
-    left = tile[:, : tw // 2]
-    tile[:, tw - tw // 2 :] = left[:, ::-1][:, : tw - tw // 2]
-    return tile
-
-
-def _wall_damask(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    tw, th = int(rng.integers(50, 90)) // 2 * 2, int(rng.integers(64, 120))
-    tile = _motif(rng, tw, th, pal)
-    col = np.tile(tile, (h // th + 3, 1, 1))
-    cols = []
-    for i in range(w // tw + 1):
-        off = (th // 2) * (i % 2)  # half drop
-        cols.append(col[off : off + h])
-    return _grain(rng, np.ascontiguousarray(np.concatenate(cols, axis=1)[:, :w]), 0.06)
-
-
-def _flowers(rng: np.random.Generator, img: U8, pal: tuple[Rgb, ...], spacing: float, size: float) -> None:
-    """Scattered flowers (petals around a disc) and leaves on a jittered grid: not periodic."""
-    h, w = img.shape[:2]
-    leaf = _hsv(float(rng.uniform(35, 75)), rng.uniform(80, 200), rng.uniform(70, 160))
-    for gy in np.arange(spacing / 2, h, spacing):
-        for gx in np.arange(spacing / 2, w, spacing):
-            cx = gx + rng.uniform(-0.4, 0.4) * spacing
-            cy = gy + rng.uniform(-0.4, 0.4) * spacing
-            s = size * rng.uniform(0.6, 1.4)
-            for _ in range(int(rng.integers(1, 3))):
-                a = rng.uniform(0, 2 * math.pi)
-                _ellipse(
-                    img,
-                    (cx + math.cos(a) * s * 1.6, cy + math.sin(a) * s * 1.6),
-                    (s * 0.9, s * 0.35),
-                    math.degrees(a),
-                    leaf,
-                )
-            petals = int(rng.integers(4, 9))
-            col = pal[int(rng.integers(1, 5))]
-            a0 = rng.uniform(0, 360)
-            for p in range(petals):
-                a = math.radians(a0 + 360 * p / petals)
-                _ellipse(
-                    img,
-                    (cx + math.cos(a) * s * 0.6, cy + math.sin(a) * s * 0.6),
-                    (s * 0.6, s * 0.3),
-                    math.degrees(a),
-                    col,
-                )
-            _ellipse(img, (cx, cy), (s * 0.28, s * 0.28), 0, pal[3])
-
-
-def _wall_floral(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    img = _fill(w, h, pal[0])
-    _flowers(rng, img, pal, float(rng.uniform(45, 80)), float(rng.uniform(7, 13)))
-    return _grain(rng, img, 0.06)
-
-
-def _wall_lattice(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    img = _fill(w, h, pal[0])
-    cell = float(rng.uniform(30, 60))
-    kind = int(rng.integers(3))
-    for j, cy in enumerate(np.arange(0, h + cell, cell)):
-        for i, cx in enumerate(np.arange(0, w + cell, cell)):
-            col = pal[1 + (i + j) % 2]
-            if kind == 0:
-                r = cell * 0.45
-                _poly(img, np.array([[cx, cy - r], [cx + r, cy], [cx, cy + r], [cx - r, cy]]), col)
-            elif kind == 1:
-                _ellipse(img, (cx, cy), (cell * 0.3, cell * 0.3), 0, col)
-                _ellipse(img, (cx + cell / 2, cy + cell / 2), (cell * 0.1, cell * 0.1), 0, pal[3])
-            else:
-                pts = np.array(
-                    [
-                        [cx + cell * 0.4 * math.cos(a), cy + cell * 0.4 * math.sin(a)]
-                        for a in np.linspace(0, 2 * math.pi, 7)[:-1]
-                    ]
-                )
-                cv2.polylines(img, [np.round(pts).astype(np.int32)], True, col, 2, cv2.LINE_AA)
-    return _grain(rng, img, 0.06)
-
-
-_WALLS = {"stripes": _wall_stripes, "damask": _wall_damask, "floral": _wall_floral, "lattice": _wall_lattice}
-
-
-# --- covers, floors, objects -----------------------------------------------------------------------------
-
-
-def _cover_plaid(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    img = _fill(w, h, pal[0]).astype(np.float32)
-    for axis in (0, 1):
-        n = w if axis == 1 else h
-        pos = 0
-        while pos < n:
-            bw = int(rng.integers(6, 40))
-            gap = int(rng.integers(10, 60))
-            col = np.array(pal[int(rng.integers(1, 5))], np.float32)
-            sl = (slice(None), slice(pos, pos + bw)) if axis == 1 else (slice(pos, pos + bw), slice(None))
-            img[sl] = img[sl] * 0.45 + col * 0.55
-            pos += bw + gap
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def _cover_patchwork(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    img = _fill(w, h, pal[0])
-    p = int(rng.integers(28, 55))
-    for y in range(0, h, p):
-        for x in range(0, w, p):
-            col = _jitter(rng, pal[int(rng.integers(0, 5))], 25)
-            img[y : y + p, x : x + p] = col
-            k = int(rng.integers(4))
-            other = pal[int(rng.integers(0, 5))]
-            if k == 1:
-                for d in range(3, p, 9):
-                    for e in range(3, p, 9):
-                        _ellipse(img, (x + d, y + e), (2, 2), 0, other)
-            elif k == 2:
-                for d in range(0, p, 7):
-                    cv2.line(img, (x + d, y), (x + d, y + p - 1), other, 2)
-            elif k == 3:
-                _poly(img, np.array([[x, y], [x + p, y], [x, y + p]], np.float64), other)
-            cv2.rectangle(img, (x, y), (x + p - 1, y + p - 1), pal[3], 1)
-    return img
-
-
-def _cover_floral(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    img = _fill(w, h, pal[1] if rng.random() < 0.5 else pal[0])
-    _flowers(rng, img, pal, float(rng.uniform(35, 65)), float(rng.uniform(8, 15)))
-    return img
-
-
-def _cover_chevron(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    period = float(rng.uniform(20, 45))
-    zig = np.abs((x / float(rng.uniform(20, 50))) % 2 - 1) * period
-    band = np.floor((y + zig) / period * 2).astype(np.int64) % 3
-    cols = np.array([pal[0], pal[1], pal[int(rng.integers(2, 5))]], np.uint8)
-    img = np.ascontiguousarray(cols[band])
-    for _ in range(int(rng.integers(4, 10))):  # a few appliques: the draw of this cover
-        _ellipse(
-            img, (rng.uniform(0, w), rng.uniform(0, h)), (rng.uniform(5, 14), rng.uniform(5, 14)), 0, pal[3]
-        )
-    return img
-
-
-_COVERS = {
-    "plaid": _cover_plaid,
-    "patchwork": _cover_patchwork,
-    "floral": _cover_floral,
-    "chevron": _cover_chevron,
-}
-
-
-def _folds(rng: np.random.Generator, img: U8) -> U8:
-    h, w = img.shape[:2]
-    f = 0.85 + 0.3 * _noise(rng, w, h, max(3, w // 70))
-    return _shade(img, f)
-
-
-def _floor_planks(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    wood = _hsv(float(rng.uniform(8, 22)), rng.uniform(90, 180), rng.uniform(90, 180))
-    img = _fill(w, h, wood)
-    pw = int(rng.integers(18, 32))
-    for x in range(0, w, pw):
-        y = -int(rng.integers(0, 200))
-        while y < h:
-            ln = int(rng.integers(120, 300))
-            img[max(y, 0) : y + ln, x : x + pw] = _jitter(rng, wood, 22)
-            for _ in range(3):
-                gx = x + int(rng.integers(2, pw - 2))
-                cv2.line(
-                    img, (gx, max(y, 0)), (gx + int(rng.integers(-2, 3)), y + ln), _jitter(rng, wood, 30), 1
-                )
-            cv2.line(img, (x, y), (x + pw, y), (40, 30, 20), 1)
-            y += ln
-        cv2.line(img, (x, 0), (x, h), (50, 35, 25), 1)
-    return img
-
-
-def _floor_tiles(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    base = _hsv(float(rng.uniform(0, 180)), rng.uniform(0, 60), rng.uniform(120, 220))
-    img = _fill(w, h, (70, 70, 70))
-    t = int(rng.integers(35, 70))
-    for y in range(0, h, t):
-        for x in range(0, w, t):
-            img[y + 2 : y + t - 1, x + 2 : x + t - 1] = _jitter(rng, base, 20)
-    return _grain(rng, img, 0.12)
-
-
-def _floor_carpet(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    base = _hsv(float(rng.uniform(0, 180)), rng.uniform(30, 150), rng.uniform(70, 170))
-    img = _fill(w, h, base)
-    f = 0.8 + 0.4 * _noise(rng, w, h, max(4, w // 25))
-    return _shade(img, f)
-
-
-_FLOORS = {"planks": _floor_planks, "tiles": _floor_tiles, "carpet": _floor_carpet}
-
-
-def _rug(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    img = _fill(w, h, pal[1])
-    b = int(min(w, h) * rng.uniform(0.06, 0.12))
-    cv2.rectangle(img, (0, 0), (w - 1, h - 1), pal[3], b)
-    cv2.rectangle(img, (b + 3, b + 3), (w - b - 4, h - b - 4), pal[4], 3)
-    cx, cy = w / 2, h / 2
-    for k in range(int(rng.integers(3, 6)), 0, -1):
-        r = k * min(w, h) * 0.08
-        col = pal[int(rng.integers(0, 5))]
-        if k % 2:
-            _poly(img, np.array([[cx, cy - r], [cx + r * 1.4, cy], [cx, cy + r], [cx - r * 1.4, cy]]), col)
-        else:
-            _ellipse(img, (cx, cy), (r * 1.3, r * 0.9), 0, col)
-    for _ in range(int(rng.integers(6, 14))):
-        x, y = rng.uniform(b, w - b), rng.uniform(b, h - b)
-        _ellipse(
-            img,
-            (x, y),
-            (rng.uniform(3, 9), rng.uniform(3, 9)),
-            rng.uniform(0, 180),
-            pal[int(rng.integers(5))],
-        )
-    return img
-
-
-def _painting(rng: np.random.Generator, w: int, h: int) -> U8:
-    pal = _palette(rng)
-    img = _fill(w, h, pal[0])
-    g = _noise(rng, w, h, 3)
-    img = _shade(img, 0.7 + 0.5 * g)
-    for _ in range(int(rng.integers(6, 14))):
-        col = _palette(rng)[int(rng.integers(1, 5))]
-        k = int(rng.integers(3))
-        cx, cy, s = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.05, 0.3) * min(w, h)
-        if k == 0:
-            _ellipse(img, (cx, cy), (s, s * rng.uniform(0.4, 1)), rng.uniform(0, 180), col)
-        elif k == 1:
-            n = int(rng.integers(3, 7))
-            _poly(img, np.column_stack([cx + rng.uniform(-s, s, n), cy + rng.uniform(-s, s, n)]), col)
-        else:
-            cv2.line(
-                img,
-                (round(cx), round(cy)),
-                (round(rng.uniform(0, w)), round(rng.uniform(0, h))),
-                col,
-                int(rng.integers(2, 6)),
-                cv2.LINE_AA,
-            )
-    fw = max(4, int(min(w, h) * 0.07))
-    frame = _hsv(float(rng.uniform(5, 25)), rng.uniform(60, 200), rng.uniform(40, 200))
-    cv2.rectangle(img, (0, 0), (w - 1, h - 1), frame, fw)
-    return img
-
-
-def _window(rng: np.random.Generator, w: int, h: int) -> U8:
-    frame = _hsv(0, 0, float(rng.uniform(200, 250)))
-    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
-    top = np.array(_hsv(float(rng.uniform(95, 115)), rng.uniform(60, 160), 250), np.float32)
-    bottom = np.array(_hsv(float(rng.uniform(95, 115)), rng.uniform(10, 60), 240), np.float32)
-    img = np.ascontiguousarray(np.broadcast_to(top * (1 - y) + bottom * y, (h, w, 3)).astype(np.uint8))
-    for _ in range(int(rng.integers(2, 6))):  # clouds
-        _ellipse(
-            img,
-            (rng.uniform(0, w), rng.uniform(0, h * 0.6)),
-            (rng.uniform(15, 50), rng.uniform(6, 15)),
-            0,
-            (248, 248, 248),
-        )
-    if rng.random() < 0.6:  # a far roofline
-        pts = [[0.0, float(h)]]
-        x = 0.0
-        while x < w:
-            yy = h * rng.uniform(0.6, 0.85)
-            pts += [[x, yy], [x + rng.uniform(20, 60), yy]]
-            x = pts[-1][0]
-        pts.append([float(w), float(h)])
-        _poly(img, np.array(pts), _hsv(float(rng.uniform(0, 30)), rng.uniform(40, 120), rng.uniform(80, 150)))
-    fw = max(4, w // 25)
-    cv2.rectangle(img, (0, 0), (w - 1, h - 1), frame, fw)
-    cv2.line(img, (w // 2, 0), (w // 2, h), frame, fw // 2 + 1)
-    cv2.line(
-        img, (0, int(h * rng.uniform(0.35, 0.5))), (w, int(h * rng.uniform(0.35, 0.5))), frame, fw // 2 + 1
-    )
-    return img
-
-
-def _curtain(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...], style: int) -> U8:
-    img = _fill(w, h, pal[2])
-    if style == 1:
-        for x in range(0, w, 14):
-            cv2.line(img, (x, 0), (x, h), pal[3], 3)
-    elif style == 2:
-        for y in range(8, h, 22):
-            for x in range(int(rng.integers(0, 10)), w, 20):
-                _ellipse(img, (x, y), (3, 3), 0, pal[0])
-    xs = np.arange(w, dtype=np.float32)
-    fold = 0.8 + 0.25 * np.cos(xs / w * 2 * math.pi * float(rng.uniform(3, 6)) + float(rng.uniform(0, 6)))
-    return _shade(img, np.broadcast_to(fold[None, :], (h, w)).astype(np.float32))
-
-
-def _books(rng: np.random.Generator, w: int, h: int) -> U8:
-    wood = _hsv(float(rng.uniform(8, 22)), rng.uniform(90, 180), rng.uniform(70, 160))
-    img = _fill(w, h, wood)
-    shelves = int(rng.integers(2, 4))
-    sh = h // shelves
-    for s in range(shelves):
-        y1 = (s + 1) * sh - 6
-        x = 6
-        while x < w - 10:
-            bw = int(rng.integers(6, 20))
-            bh = int(sh * rng.uniform(0.55, 0.9))
-            col = _hsv(float(rng.uniform(0, 180)), rng.uniform(60, 230), rng.uniform(60, 230))
-            cv2.rectangle(img, (x, y1 - bh), (x + bw - 1, y1), col, -1)
-            if rng.random() < 0.5:
-                cv2.line(img, (x, y1 - bh + 6), (x + bw - 1, y1 - bh + 6), (230, 220, 150), 2)
-            x += bw + int(rng.integers(0, 3))
-            if rng.random() < 0.07:
-                x += int(rng.integers(10, 30))
-        cv2.rectangle(img, (0, y1), (w - 1, y1 + 5), _jitter(rng, wood, 20), -1)
-    return img
-
-
-def _wood_box(rng: np.random.Generator, w: int, h: int, drawers: int) -> U8:
-    wood = _hsv(float(rng.uniform(8, 22)), rng.uniform(60, 180), rng.uniform(80, 200))
-    img = _grain(rng, _fill(w, h, wood), 0.2)
-    for d in range(drawers):
-        y0, y1 = int(h * (0.08 + d / drawers * 0.9)), int(h * (0.08 + (d + 1) / drawers * 0.9)) - 4
-        cv2.rectangle(img, (6, y0), (w - 7, y1), _jitter(rng, wood, 30), 2)
-        _ellipse(img, (w / 2, (y0 + y1) / 2), (4, 4), 0, (60, 50, 40))
-    return img
-
-
-def _lamp(rng: np.random.Generator, w: int, h: int) -> U8:
-    """RGBA: a trapezoid shade on a thin stand."""
-    img = np.zeros((h, w, 4), np.uint8)
-    shade = _hsv(float(rng.uniform(0, 180)), rng.uniform(20, 120), rng.uniform(180, 250))
-    sh = h * 0.55
-    pts = np.array([[w * 0.25, 0], [w * 0.75, 0], [w * 0.95, sh], [w * 0.05, sh]])
-    col4 = (*shade, 255)
-    cv2.fillPoly(img, [np.round(pts).astype(np.int32)], col4)
-    cv2.rectangle(img, (int(w * 0.46), int(sh)), (int(w * 0.54), h - 8), (90, 80, 70, 255), -1)
-    cv2.rectangle(img, (int(w * 0.3), h - 8), (int(w * 0.7), h - 1), (70, 60, 50, 255), -1)
-    return img
-
-
-def _headboard(rng: np.random.Generator, w: int, h: int, pal: tuple[Rgb, ...]) -> U8:
-    img = _fill(w, h, pal[3] if rng.random() < 0.5 else pal[1])
-    if rng.random() < 0.5:  # tufted
-        s = int(rng.integers(18, 30))
-        for y in range(s // 2, h, s):
-            for x in range(s // 2 + (y // s % 2) * s // 2, w, s):
-                _ellipse(img, (x, y), (2.5, 2.5), 0, (40, 35, 30))
-    else:
-        for x in range(0, w, int(rng.integers(15, 30))):
-            cv2.line(img, (x, 0), (x, h), _jitter(rng, pal[3], 30), 2)
-    return _folds(rng, img)
 
 
 # --- geometry --------------------------------------------------------------------------------------------
@@ -626,16 +156,16 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
         raise ValueError("room(): like and chain are exclusive")
     rng = np.random.default_rng([seed, 0x5CE4E])
     styles = dict(like.styles) if like is not None else _draw_styles(rng)
-    pal = like.palette if like is not None else _palette(rng)
+    pal = like.palette if like is not None else draw_palette(rng)
     if like is not None:
         _draw_styles(rng)  # keep the draw independent of whether the styles were given
-        _palette(rng)
+        draw_palette(rng)
     if chain is not None:
         crng = _chain_rng(chain, 0)
         shared = _draw_styles(crng)
         styles.update({k: shared[k] for k in ("wall", "cover", "furniture")})
         styles["chain"] = str(chain)
-        pal = _palette(crng)
+        pal = draw_palette(crng)
         chain_fwid = (
             float(crng.uniform(1.4, 1.9)) if shared["furniture"] == "bed" else float(crng.uniform(1.6, 2.2))
         )
@@ -643,10 +173,10 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
     hw = wdt / 2
     wall_h = FLOOR_Y - CEILING_Y
     z_back = -1.0  # walls and floor extend behind the camera; render clips them
-    wall = _WALLS[styles["wall"]]
+    wall = WALLPAPERS[styles["wall"]]
     planes: list[Plane] = []
     fw, fh = _tex(wdt, dep - z_back)
-    floor = _FLOORS[styles["floor"]](rng, fw, fh, pal)
+    floor = FLOORS[styles["floor"]](rng, fw, fh, pal)
     planes.append(_plane("floor", (-hw, FLOOR_Y, dep), (wdt, 0, 0), (0, 0, -(dep - z_back)), floor))
     tw, th = _tex(wdt, wall_h)
     sw, sh = _tex(dep - z_back, wall_h)
@@ -690,7 +220,7 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
             (rx - rw / 2, FLOOR_Y - 0.005, rz + rd / 2),
             (rw, 0, 0),
             (0, 0, -rd),
-            _rug(rng, *_tex(rw, rd), pal),
+            draw_rug(rng, *_tex(rw, rd), pal),
         )
     )
     # window with curtains on a side wall, bookshelf on the other
@@ -701,7 +231,11 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
     z0, z1 = (wz, wz + ww) if win_left else (wz + ww, wz)
     planes.append(
         _plane(
-            "window", (sx + sgn * 0.01, -0.9, z0), (0, 0, z1 - z0), (0, 1.2, 0), _window(rng, *_tex(ww, 1.2))
+            "window",
+            (sx + sgn * 0.01, -0.9, z0),
+            (0, 0, z1 - z0),
+            (0, 1.2, 0),
+            draw_window(rng, *_tex(ww, 1.2)),
         )
     )
     cstyle = int(rng.integers(3))
@@ -713,7 +247,7 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
                 (sx + sgn * 0.06, -1.3, za),
                 (0, 0, zb - za),
                 (0, 2.2, 0),
-                _curtain(rng, *_tex(0.5, 2.2), pal, cstyle),
+                draw_curtain(rng, *_tex(0.5, 2.2), pal, cstyle),
             )
         )
     bx = -sx
@@ -725,7 +259,7 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
             (bx - sgn * 0.01, -1.0, bz0),
             (0, 0, bz1 - bz0),
             (0, 1.1, 0),
-            _books(rng, *_tex(bwid, 1.1)),
+            draw_books(rng, *_tex(bwid, 1.1)),
         )
     )
     # picture above the furniture
@@ -738,7 +272,11 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
     px = fx + float(rng.uniform(-0.3, 0.3))
     planes.append(
         _plane(
-            "picture", (px - pw / 2, -0.95, dep - 0.01), (pw, 0, 0), (0, ph, 0), _painting(rng, *_tex(pw, ph))
+            "picture",
+            (px - pw / 2, -0.95, dep - 0.01),
+            (pw, 0, 0),
+            (0, ph, 0),
+            draw_painting(rng, *_tex(pw, ph)),
         )
     )
     # bed or sofa: top and front share one cover
@@ -747,7 +285,7 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
     front_h = FLOOR_Y - top_y
     cw, ch = _tex(fwid, length + front_h)
     cover_rng = _chain_rng(chain, 2) if chain is not None else rng
-    cover = _folds(rng, _COVERS[styles["cover"]](cover_rng, cw, ch, pal))
+    cover = add_folds(rng, COVERS[styles["cover"]](cover_rng, cw, ch, pal))
     split = round(length * PX_PER_M)
     zf = dep - length
     back_h = 0.45 if is_bed else 0.5
@@ -757,7 +295,7 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
             (fx - fwid / 2, top_y - back_h, dep - 0.02),
             (fwid, 0, 0),
             (0, back_h, 0),
-            _headboard(rng, *_tex(fwid, back_h), pal),
+            draw_headboard(rng, *_tex(fwid, back_h), pal),
         )
     )
     planes.append(
@@ -787,7 +325,7 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
             (nx - 0.25, 0.65, dep - 0.02),
             (0.5, 0, 0),
             (0, 0, -0.45),
-            _wood_box(rng, *_tex(0.5, 0.45), 0),
+            draw_wood_box(rng, *_tex(0.5, 0.45), 0),
         )
     )
     planes.append(
@@ -796,13 +334,15 @@ def room(seed: int, like: Room | None = None, chain: int | None = None) -> Room:
             (nx - 0.25, 0.65, dep - 0.47),
             (0.5, 0, 0),
             (0, 0.55, 0),
-            _wood_box(rng, *_tex(0.5, 0.55), int(rng.integers(1, 4))),
+            draw_wood_box(rng, *_tex(0.5, 0.55), int(rng.integers(1, 4))),
         )
     )
     planes.append(
-        _plane("lamp", (nx - 0.2, 0.0, dep - 0.25), (0.4, 0, 0), (0, 0.65, 0), _lamp(rng, *_tex(0.4, 0.65)))
+        _plane(
+            "lamp", (nx - 0.2, 0.0, dep - 0.25), (0.4, 0, 0), (0, 0.65, 0), draw_lamp(rng, *_tex(0.4, 0.65))
+        )
     )
-    ceiling = _hsv(0, 0, float(rng.uniform(200, 245)))
+    ceiling = hsv_rgb(0, 0, float(rng.uniform(200, 245)))
     return Room(seed, styles, pal, wdt, dep, tuple(planes), ceiling)
 
 
@@ -962,7 +502,7 @@ def _silhouette(rng: np.random.Generator, img: U8, cover: U8, target: float) -> 
     """A generic pictogram silhouette, flat and of one colour: a disc (head) over a rounded body (a rounded
     rectangle), standing on the bottom edge, about ``target`` of the frame."""
     h, w = img.shape[:2]
-    col = _hsv(float(rng.uniform(0, 180)), rng.uniform(0, 120), rng.uniform(30, 120))
+    col = hsv_rgb(float(rng.uniform(0, 180)), rng.uniform(0, 120), rng.uniform(30, 120))
     white = (255, 255, 255)
     # body width bw, body height 1.3 bw, head radius 0.3 bw: area ~ bw^2 (1.3 + 0.28)
     bw = min(math.sqrt(target * w * h / 1.58), w * 0.6)
@@ -971,10 +511,10 @@ def _silhouette(rng: np.random.Generator, img: U8, cover: U8, target: float) -> 
     cx = rng.uniform(0.15, 0.85) * w
     top = h - bh * rng.uniform(0.75, 1.0)
     for canvas, c in ((img, col), (cover, white)):
-        _ellipse(canvas, (cx, top - r * 1.05), (r, r), 0, c)
+        draw_ellipse(canvas, (cx, top - r * 1.05), (r, r), 0, c)
         corner = 0.3 * bw
         body = np.array([[cx - bw / 2 + corner, top], [cx + bw / 2 - corner, top]])
-        _poly(
+        draw_poly(
             canvas,
             np.array(
                 [
@@ -989,7 +529,7 @@ def _silhouette(rng: np.random.Generator, img: U8, cover: U8, target: float) -> 
             c,
         )
         for sx in (-1, 1):
-            _ellipse(canvas, (cx + sx * (bw / 2 - corner), top + corner), (corner, corner), 0, c)
+            draw_ellipse(canvas, (cx + sx * (bw / 2 - corner), top + corner), (corner, corner), 0, c)
 
 
 def _occluders(rng: np.random.Generator, img: U8, target: float, silhouette: bool = False) -> None:
@@ -1013,8 +553,8 @@ def _occluders(rng: np.random.Generator, img: U8, target: float, silhouette: boo
         kind = int(rng.integers(4))
         if kind == 0:  # a cardboard box: front, top, tape
             bw, bh = side * rng.uniform(0.8, 1.3), side * rng.uniform(0.6, 0.9)
-            card = _hsv(float(rng.uniform(10, 22)), rng.uniform(90, 170), rng.uniform(120, 200))
-            lid = _hsv(float(rng.uniform(10, 22)), rng.uniform(60, 120), rng.uniform(170, 230))
+            card = hsv_rgb(float(rng.uniform(10, 22)), rng.uniform(90, 170), rng.uniform(120, 200))
+            lid = hsv_rgb(float(rng.uniform(10, 22)), rng.uniform(60, 120), rng.uniform(170, 230))
             front = np.array(
                 [
                     [cx - bw / 2, cy - bh / 2],
@@ -1026,8 +566,8 @@ def _occluders(rng: np.random.Generator, img: U8, target: float, silhouette: boo
             d = bh * 0.25
             top = np.array([front[0], front[1], front[1] + [d, -d], front[0] + [d, -d]])
             for poly, col in ((top, lid), (front, card)):
-                _poly(img, poly, col)
-                _poly(cover, poly, white)
+                draw_poly(img, poly, col)
+                draw_poly(cover, poly, white)
             cv2.line(
                 img,
                 (round(cx), round(cy - bh / 2)),
@@ -1038,26 +578,32 @@ def _occluders(rng: np.random.Generator, img: U8, target: float, silhouette: boo
         elif kind == 1:  # a ball or a round cushion
             r = side * 0.55
             axes = (r, r * rng.uniform(0.7, 1.0))
-            col = _hsv(float(rng.uniform(0, 180)), rng.uniform(80, 230), rng.uniform(90, 230))
-            _ellipse(img, (cx, cy), axes, 0, col)
-            _ellipse(cover, (cx, cy), axes, 0, white)
+            col = hsv_rgb(float(rng.uniform(0, 180)), rng.uniform(80, 230), rng.uniform(90, 230))
+            draw_ellipse(img, (cx, cy), axes, 0, col)
+            draw_ellipse(cover, (cx, cy), axes, 0, white)
         elif kind == 2:  # a potted plant: a pot and leaves
             pw, ph = side * 0.45, side * 0.45
             pot = np.array(
                 [[cx - pw / 2, cy], [cx + pw / 2, cy], [cx + pw * 0.35, cy + ph], [cx - pw * 0.35, cy + ph]]
             )
-            _poly(img, pot, _hsv(float(rng.uniform(5, 20)), rng.uniform(100, 200), rng.uniform(90, 180)))
-            _poly(cover, pot, white)
+            draw_poly(
+                img, pot, hsv_rgb(float(rng.uniform(5, 20)), rng.uniform(100, 200), rng.uniform(90, 180))
+            )
+            draw_poly(cover, pot, white)
             green = float(rng.uniform(35, 75))
             for _ in range(int(rng.integers(7, 14))):
                 a = rng.uniform(-math.pi, 0)
                 ln = side * rng.uniform(0.25, 0.55)
                 lc = (cx + math.cos(a) * ln * 0.7, cy + math.sin(a) * ln * 0.9)
                 axes = (ln * 0.5, ln * 0.15)
-                _ellipse(
-                    img, lc, axes, math.degrees(a), _hsv(green, rng.uniform(100, 230), rng.uniform(60, 170))
+                draw_ellipse(
+                    img,
+                    lc,
+                    axes,
+                    math.degrees(a),
+                    hsv_rgb(green, rng.uniform(100, 230), rng.uniform(60, 170)),
                 )
-                _ellipse(cover, lc, axes, math.degrees(a), white)
+                draw_ellipse(cover, lc, axes, math.degrees(a), white)
         else:  # a quilted moving blanket draped over something
             bw, bh = side * rng.uniform(1.0, 1.3), side * rng.uniform(0.6, 0.8)
             n = 7
@@ -1065,7 +611,7 @@ def _occluders(rng: np.random.Generator, img: U8, target: float, silhouette: boo
             top = np.column_stack([xs, cy - bh / 2 + rng.uniform(-0.12, 0.12, n) * bh])
             bottom = np.column_stack([xs[::-1], cy + bh / 2 + rng.uniform(-0.08, 0.08, n) * bh])
             poly = np.vstack([top, bottom])
-            col = _hsv(float(rng.uniform(90, 130)), rng.uniform(60, 200), rng.uniform(60, 150))
+            col = hsv_rgb(float(rng.uniform(90, 130)), rng.uniform(60, 200), rng.uniform(60, 150))
             x0, y0 = max(0, math.floor(poly[:, 0].min())), max(0, math.floor(poly[:, 1].min()))
             x1, y1 = min(w, math.ceil(poly[:, 0].max()) + 1), min(h, math.ceil(poly[:, 1].max()) + 1)
             if x1 <= x0 or y1 <= y0:
@@ -1073,8 +619,8 @@ def _occluders(rng: np.random.Generator, img: U8, target: float, silhouette: boo
             patch = np.ascontiguousarray(img[y0:y1, x0:x1])
             m = np.zeros(patch.shape[:2], np.uint8)
             local = poly - [x0, y0]
-            _poly(patch, local, col)
-            _poly(m, local, white)
+            draw_poly(patch, local, col)
+            draw_poly(m, local, white)
             step = max(8, round(bw / 8))
             dark = (int(col[0] * 0.7), int(col[1] * 0.7), int(col[2] * 0.7))
             quilt = patch.copy()
@@ -1152,7 +698,7 @@ def render(rm: Room, spec: ViewSpec) -> U8:
     k = np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]], np.float64)
     rot = camera_rotation(spec)
     centre = np.array(spec.position, np.float64)
-    canvas = _fill(w, h, rm.ceiling)
+    canvas = solid(w, h, rm.ceiling)
     for plane in moved_planes(rm, spec):
         _paint(canvas, plane, k, rot, centre)
     rng = np.random.default_rng([spec.seed, rm.seed, 0x0CC1])
