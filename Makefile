@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml scripts/debian-deps
 	@scripts/debian-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[disk,dask,postgres,bench,dev]"
+	$(BIN)/python -m pip install -q -e ".[disk,dask,postgres,server,bench,dev]"
 	@touch $(STAMP)
 
 DEMO_DB := sqlite:///demo/jejak.db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -153,10 +153,87 @@ class Settings(BaseSettings):
         31, description="PDQ distance that puts two contents of a case in one near-duplicate stack"
     )
 
+    # The server (jejak serve): deployment, secrets, limits of the API.
+    deployment: str = Field(
+        "local",
+        pattern="^(local|server)$",
+        description="local: one examiner's machine, loopback only; server: a shared deployment, which "
+        "refuses placeholder secrets and may listen beyond loopback",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr("change-me"),
+        description="signs web sessions and CSRF tokens; a deployment=server needs 32+ random characters "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+    )
+    evidence_roots: str = Field(
+        "",
+        description="folders (separated by ':') the server may ingest from; a server-side ingest of a path "
+        "outside them is refused (empty: server-side ingest is off)",
+    )
+    api_token_days: int = Field(
+        90, ge=0, description="days an API token lives unless --expires says (0: no end)"
+    )
+    api_rate_per_second: float = Field(
+        50.0,
+        gt=0,
+        description="hash lookups per second one token may make, sustained (a perceptual-hash lookup is an "
+        "oracle for evasion; a batch counts each hash)",
+    )
+    api_rate_burst: int = Field(500, ge=1, description="hash lookups one token may make in a burst")
+    api_max_upload: int = Field(64 * MiB, ge=1, description="largest upload accepted by /h/hash")
+    api_max_batch: int = Field(1000, ge=1, description="hashes in one batch lookup (POST /m/lookup)")
+    api_page_max: int = Field(1000, ge=1, description="rows in one page of any API listing")
+
     # Ingest plumbing.
     batch_files: int = Field(100, description="files per worker task")
     batch_bytes: int = Field(16 * MiB, description="bytes per worker task")
     commit_every: int = Field(500, description="file rows per store transaction")
+
+
+PLACEHOLDER_SECRETS = {
+    "",
+    "change-me",
+    "changeme",
+    "secret",
+    "password",
+    "jejak",
+    "postgres",
+    "admin",
+    "test",
+}
+
+
+def check_deployment(s: Settings, host: str | None = None) -> None:
+    """Refuse what a shared server must not run with: placeholder secrets, a database password from the
+    placeholder list, a listening address beyond loopback in local mode."""
+    from sqlalchemy.engine import make_url
+
+    from jejak.errors import ConfigError
+
+    loopback = host is None or host in ("127.0.0.1", "::1", "localhost")
+    if s.deployment == "local":
+        if not loopback:
+            raise ConfigError(
+                f"listening on {host} needs JEJAK_DEPLOYMENT=server (and a real JEJAK_SECRET_KEY); "
+                "local mode serves loopback only"
+            )
+        return
+    key = s.secret_key.get_secret_value()
+    if key.lower() in PLACEHOLDER_SECRETS or len(key) < 32:
+        raise ConfigError(
+            "JEJAK_SECRET_KEY is a placeholder or shorter than 32 characters; a server needs a random one: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    try:
+        password = make_url(s.db).password
+    except Exception:
+        password = None
+    if password is not None and str(password).lower() in PLACEHOLDER_SECRETS:
+        raise ConfigError("the database password in JEJAK_DB is a placeholder; set a real one")
+
+
+def evidence_roots(s: Settings) -> list[str]:
+    return [os.path.realpath(p) for p in s.evidence_roots.split(":") if p.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

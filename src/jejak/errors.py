@@ -9,7 +9,10 @@ JejakError                     exit 1
 ├── EvidenceError              exit 6   evidence that cannot be opened at all
 │   └── UnsupportedFormat               a container type we cannot read
 ├── LimitExceeded              exit 7   a configured safety limit was hit
-└── StoreError                 exit 8   the database refused or is unusable
+├── StoreError                 exit 8   the database refused or is unusable
+├── AccessDenied               exit 9   a role that may not do this (HTTP 403)
+│   └── NotAuthenticated                no, a wrong, an expired or a revoked credential (HTTP 401)
+└── AuditBroken                exit 10  the audit trail's hash chain does not verify
 """
 
 from __future__ import annotations
@@ -75,3 +78,15 @@ class LimitExceeded(JejakError):
 
 class StoreError(JejakError):
     exit_code = 8
+
+
+class AccessDenied(JejakError):
+    exit_code = 9
+
+
+class NotAuthenticated(AccessDenied):
+    pass
+
+
+class AuditBroken(JejakError):
+    exit_code = 10

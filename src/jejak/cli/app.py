@@ -205,11 +205,12 @@ def settings_cmd(fmt: Annotated[str, typer.Option("--format", help="jsonl | csv 
     """The settings in effect (defaults, JEJAK_* environment, --db), with what each one does."""
     check_format(fmt)
     s = settings()
+    shown = s.model_dump(mode="json")  # a secret shows as '**********', never its value
     rows = [
         {
             "setting": name,
             "environment": f"JEJAK_{name.upper()}",
-            "value": getattr(s, name),
+            "value": shown[name],
             "meaning": field.description,
         }
         for name, field in Settings.model_fields.items()

@@ -66,7 +66,7 @@ class IngestJob:
 
     def run(self) -> dict[str, Any]:
         s = self.settings
-        run_settings = {k: v for k, v in s.model_dump().items() if k != "db"}
+        run_settings = s.model_dump(mode="json", exclude={"db", "secret_key"})
         run_id = self.store.start_run(self.case_id, self.exhibit_id, self.sources, run_settings)
         runner = make_runner(s.workers, self.cluster, self.limits, HashOptions.from_settings(s))
         status = "failed"

@@ -394,3 +394,88 @@ alert = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("case_id", "other_case_id", "rule", "subject", "via", name="uq_alert_key"),
 )
+
+# -- the multi-agency server: accounts, tokens, sharing, audit, server-side jobs -------------------------
+
+# A person who signs in (or whose token a program uses): one agency, one role (admin, investigator,
+# reviewer, auditor, platform). The password is an argon2 hash, never the password.
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("agency_id", Integer, ForeignKey("agency.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200)),
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled_at", DateTime),
+)
+
+# An API token: random, shown once; only its SHA-256 is stored (a 256-bit random secret needs no slow hash).
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("app_user.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime),
+    Column("revoked_at", DateTime),
+    Column("last_used_at", DateTime),
+)
+
+# A case an agency shares with another agency, explicitly (the owner's agency always sees its cases).
+case_share = Table(
+    "case_share",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agency.id"), primary_key=True),
+    Column("by", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
+# The audit trail, append-only and hash-chained: hash = SHA-256(prev + canonical JSON of the entry).
+# seq is contiguous from 1; audit_head (one row) holds the last seq and hash, written in the same
+# transaction, so that a deleted last entry is detected too.
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("at", String(32), nullable=False),  # ISO 8601 UTC, microseconds: part of the hashed form
+    Column("actor", String(100), nullable=False),
+    Column("agency", String(200)),
+    Column("action", String(40), nullable=False),
+    Column("case_name", String(200), index=True),
+    Column("target", String(300)),
+    Column("detail", Text),  # canonical JSON, hashed as stored
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# A server-side ingest job, recorded before it is accepted (202) so that a restart loses none: queued ->
+# running -> finished | failed; a job found "running" at start-up is run again (ingest resumes).
+server_job = Table(
+    "server_job",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # ingest
+    Column("params", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("submitted_by", String(100), nullable=False),
+    Column("submitted_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("result", JSON),
+    Column("error", Text),
+)

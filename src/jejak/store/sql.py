@@ -21,6 +21,8 @@ from jejak.errors import AlreadyExists, ConfigError, NotFound, StoreError
 from jejak.model import FileRecord, WarningRecord
 from jejak.model.work import TaskResult
 from jejak.store import schema as t
+from jejak.store.accounts import AccountStore
+from jejak.store.audit import AuditStore
 from jejak.store.graph import GraphStore
 from jejak.store.lists import ListStore
 from jejak.store.matches import MatchStore
@@ -117,6 +119,14 @@ class Store:
     @functools.cached_property
     def graph(self) -> GraphStore:
         return GraphStore(self)
+
+    @functools.cached_property
+    def accounts(self) -> AccountStore:
+        return AccountStore(self)
+
+    @functools.cached_property
+    def audit(self) -> AuditStore:
+        return AuditStore(self)
 
     def _insert(self, table: Table) -> Insert:
         if self.dialect == "postgresql":

@@ -1,0 +1,1 @@
+"""The audit trail: append-only, hash-chained (chain.py); stored by store/audit.py."""
