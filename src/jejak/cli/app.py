@@ -15,6 +15,7 @@ from jejak.cli.lists import lists_app
 from jejak.cli.match import export_cmd, hit_counts, link_lines, match_cmd, triage_cmd
 from jejak.cli.media import preview_cmd, segment_app
 from jejak.cli.output import emit, err, ingest_progress, write_table
+from jejak.cli.server import serve_cmd
 from jejak.config import Settings
 from jejak.errors import JejakError
 from jejak.services import records
@@ -41,6 +42,7 @@ app.command("graph")(graph_cmd)
 app.command("workboard")(workboard_cmd)
 app.command("preview")(preview_cmd)
 app.add_typer(segment_app, name="segment")
+app.command("serve")(serve_cmd)
 
 
 @app.callback()
