@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene clean
+.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server clean
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ DEMO := $(BIN)/jejak --db $(DEMO_DB)
 
 demo: install
 	$(BIN)/jejak demo build demo
-	rm -rf demo/jejak.db demo/jejak.db-wal demo/jejak.db-shm demo/jejak.db.index
+	rm -rf demo/jejak.db demo/jejak.db-wal demo/jejak.db-shm demo/jejak.db.index demo/jejak.db.preserved
 	$(DEMO) case create DEMO-2026-0001 --agency "Demo Unit"
 	@echo "== ingest: a phone folder, an SD-card disk image (with a deleted photo), a USB stick of archives"
 	$(DEMO) ingest demo/seizure/phone1 demo/seizure/camera-sd.img demo/seizure/usb-stick --case DEMO-2026-0001
@@ -99,6 +99,9 @@ demo: install
 	$(DEMO) graph --case NL-1 --format graphml > demo/NL-1.graphml
 	$(DEMO) graph --case NL-1 --format geojson > demo/NL-1.places.geojson
 	$(DEMO) graph --case NL-1 --path case:NL-1 case:ID-9
+	@echo "== the multi-agency server: accounts, tokens, jejak serve, a platform's HMA-style lookups, isolation,"
+	@echo "   sharing, and the hash-chained audit trail (scripts/demo-server)"
+	scripts/demo-server
 	@echo "Database: demo/jejak.db   (try: $(DEMO) triage --case DEMO-2026-0001 --format jsonl)"
 
 lint: install
@@ -113,7 +116,7 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene
+bench: bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server
 
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
@@ -138,6 +141,9 @@ bench-audio: install
 
 bench-scene: install
 	$(BIN)/python benchmarks/scene.py
+
+bench-server: install
+	$(BIN)/python benchmarks/server.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -170,8 +170,20 @@ class Settings(BaseSettings):
         description="folders (separated by ':') the server may ingest from; a server-side ingest of a path "
         "outside them is refused (empty: server-side ingest is off)",
     )
+    agency_evidence_roots: str = Field(
+        "",
+        description="per agency, the folders its server-side ingests may read, as JSON: "
+        '{"Politie NL": ["/evidence/nl"], "Polri ID": ["/evidence/id"]}; an agency named here gets only '
+        "its own roots (evidence_roots is then for the agencies not named)",
+    )
     api_token_days: int = Field(
         90, ge=0, description="days an API token lives unless --expires says (0: no end)"
+    )
+    api_auth_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="seconds a token's check is remembered by a server process (0: every request asks the "
+        "database); a revocation through the API is immediate, one from the command line takes this long",
     )
     api_rate_per_second: float = Field(
         50.0,
@@ -183,6 +195,19 @@ class Settings(BaseSettings):
     api_max_upload: int = Field(64 * MiB, ge=1, description="largest upload accepted by /h/hash")
     api_max_batch: int = Field(1000, ge=1, description="hashes in one batch lookup (POST /m/lookup)")
     api_page_max: int = Field(1000, ge=1, description="rows in one page of any API listing")
+    api_index_refresh: float = Field(
+        5.0, gt=0, description="seconds between the matcher's checks for list entries its PDQ index lacks"
+    )
+    api_video_seconds: float = Field(
+        120.0,
+        ge=0,
+        description="seconds of an uploaded video hashed by /h/hash (vPDQ at video_fps); 0: digests only",
+    )
+    api_preserve_dir: str = Field(
+        "",
+        description="folder where /h/hash?preserve=true keeps uploads (empty: beside the PDQ index folder, "
+        "<database>.preserved)",
+    )
 
     # Ingest plumbing.
     batch_files: int = Field(100, description="files per worker task")
@@ -232,8 +257,28 @@ def check_deployment(s: Settings, host: str | None = None) -> None:
         raise ConfigError("the database password in JEJAK_DB is a placeholder; set a real one")
 
 
-def evidence_roots(s: Settings) -> list[str]:
-    return [os.path.realpath(p) for p in s.evidence_roots.split(":") if p.strip()]
+def evidence_roots(s: Settings, agency: str | None = None) -> list[str]:
+    """The folders server-side ingests may read: the agency's own (agency_evidence_roots) when it has
+    some, else the server-wide evidence_roots; with no agency, every root of the server."""
+    import json
+
+    from jejak.errors import ConfigError
+
+    per_agency: dict[str, list[str]] = {}
+    if s.agency_evidence_roots.strip():
+        try:
+            raw = json.loads(s.agency_evidence_roots)
+            per_agency = {str(k): [str(p) for p in v] for k, v in raw.items()}
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise ConfigError(
+                'JEJAK_AGENCY_EVIDENCE_ROOTS must be a JSON object {"agency": ["/folder", ...]}'
+            ) from exc
+    shared = [p for p in s.evidence_roots.split(":") if p.strip()]
+    if agency is None:
+        chosen = shared + [p for paths in per_agency.values() for p in paths]
+    else:
+        chosen = per_agency.get(agency, shared)
+    return [os.path.realpath(p) for p in chosen]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -58,7 +58,9 @@ def make_world(root: Path, **overrides: Any) -> World:
     for case, info in manifest["cases"].items():
         store.create_case(case, info["agency"])
         ingest_case(store, settings, case, [str(root / "evidence" / info["folder"])])
-    world = World(root, settings, store, TestClient(create_app(settings, store)), manifest)
+    client = TestClient(create_app(settings, store))
+    client.__enter__()  # runs the lifespan: the matcher's index loads, the job runner starts
+    world = World(root, settings, store, client, manifest)
     v12 = world.sha("NL-1", "IMG_0002.jpg")
     assert_media(store, settings, "NL-1", v12, victim="V-12", by="nl-investigator")
     for key, name in AGENCIES.items():
@@ -73,5 +75,5 @@ def make_world(root: Path, **overrides: Any) -> World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = make_world(tmp_path_factory.mktemp("api-world"))
     yield w
-    w.client.close()
+    w.client.__exit__(None, None, None)
     w.store.close()

@@ -1,15 +1,77 @@
-"""Who is calling: the bearer token of the request (web sessions join here later), and what it may do."""
+"""Who is calling: the bearer token of the request (web sessions join here later), and what it may do.
+
+A token's principal is remembered for ``api_auth_cache_seconds`` (2 s by default) so that a lookup does not
+cost a database query: an expiry is still exact (checked on every request), a revocation or a disabled user
+through this server's API takes effect at once (the cache is cleared), one made on the command line within
+those seconds."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from jejak.api.context import ctx
+from jejak.api.context import ServerContext, ctx
 from jejak.errors import NotAuthenticated
 from jejak.services.accounts import Perm, Principal, authenticate
+
+MAX_CACHED = 10_000
+
+
+class AuthCache:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, key: str) -> Principal | None:
+        if self.seconds <= 0:
+            return None
+        with self._lock:
+            hit = self._known.get(key)
+        if hit is None:
+            return None
+        until, who = hit
+        expires = who.extra.get("expires_at")
+        if time.monotonic() > until or (
+            isinstance(expires, datetime) and expires <= datetime.now(UTC).replace(tzinfo=None)
+        ):
+            with self._lock:
+                self._known.pop(key, None)
+            return None
+        return who
+
+    def put(self, key: str, who: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            if len(self._known) >= MAX_CACHED:
+                self._known.clear()
+            self._known[key] = (time.monotonic() + self.seconds, who)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._known.clear()
+
+
+def auth_cache(c: ServerContext) -> AuthCache:
+    cache = c.state.get("auth_cache")
+    if not isinstance(cache, AuthCache):
+        with c.lock:
+            cache = c.state.get("auth_cache")
+            if not isinstance(cache, AuthCache):
+                cache = c.state["auth_cache"] = AuthCache(c.settings.api_auth_cache_seconds)
+    return cache
+
+
+def forget(request: Request) -> None:
+    """A token was revoked or a user disabled: nobody is taken on trust from the cache any more."""
+    auth_cache(ctx(request)).clear()
 
 
 def principal(request: Request) -> Principal:
@@ -21,7 +83,13 @@ def principal(request: Request) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("this endpoint needs an 'Authorization: Bearer <token>' header")
-    who = authenticate(ctx(request).store, token.strip())
+    c = ctx(request)
+    cache = auth_cache(c)
+    key = hashlib.sha256(token.strip().encode("utf-8", "replace")).hexdigest()
+    who = cache.get(key)
+    if who is None:
+        who = authenticate(c.store, token.strip())
+        cache.put(key, who)
     request.state.principal = who
     return who
 

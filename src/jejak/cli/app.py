@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from jejak.cli.admin import admin_app, case_share_cmd, case_unshare_cmd
+from jejak.cli.audit import audit_app
 from jejak.cli.common import check_format, open_store, settings, state
 from jejak.cli.graph import alerts_cmd, assert_app, graph_cmd, links_cmd, person_app, workboard_cmd
 from jejak.cli.lists import lists_app
@@ -19,6 +21,8 @@ from jejak.cli.server import serve_cmd
 from jejak.config import Settings
 from jejak.errors import JejakError
 from jejak.services import records
+from jejak.services.accounts import Principal
+from jejak.services.audit import record
 from jejak.services.ingest import hash_files, ingest_case
 
 app = typer.Typer(
@@ -43,6 +47,8 @@ app.command("workboard")(workboard_cmd)
 app.command("preview")(preview_cmd)
 app.add_typer(segment_app, name="segment")
 app.command("serve")(serve_cmd)
+app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
 
 
 @app.callback()
@@ -62,7 +68,9 @@ def case_create(
     as_json: Annotated[bool, typer.Option("--json", help="print the case as JSON")] = False,
 ) -> None:
     """Create a case owned by an agency (the agency is created on first use)."""
-    row = open_store().create_case(name, agency, description)
+    store = open_store()
+    row = store.create_case(name, agency, description)
+    record(store, Principal.local(), "case_create", case=row.name, detail={"agency": row.agency})
     if as_json:
         print(json.dumps({"case": row.name, "agency": row.agency, "created_at": row.created_at.isoformat()}))
     else:
@@ -85,6 +93,10 @@ def case_ls(fmt: Annotated[str, typer.Option("--format")] = "table") -> None:
     emit(rows, fmt, ["case", "agency", "description", "created_at"])
 
 
+case_app.command("share")(case_share_cmd)
+case_app.command("unshare")(case_unshare_cmd)
+
+
 @app.command()
 def ingest(
     sources: Annotated[list[Path], typer.Argument(help="folders, files, archives, raw/E01 disk images")],
@@ -99,10 +111,28 @@ def ingest(
         str | None, typer.Option("--cluster", help="Dask scheduler address, or 'local'")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print a machine-readable summary")] = False,
+    progress_jsonl: Annotated[
+        bool,
+        typer.Option("--progress-jsonl", hidden=True, help="server jobs: progress lines on stderr"),
+    ] = False,
 ) -> None:
     """Ingest evidence: walk, hash (MD5, SHA-1, SHA-256, PDQ), read metadata, store. Re-run to resume."""
     s = settings(workers=workers)
     store = open_store(s)
+    if progress_jsonl:
+        from jejak.services.jobs import child_progress
+
+        summary = ingest_case(
+            store,
+            s,
+            case,
+            [str(p) for p in sources],
+            exhibit=exhibit,
+            cluster=cluster,
+            on_progress=child_progress(),
+        )
+        print(json.dumps(summary, default=records.json_default))
+        return
     with ingest_progress(not as_json) as update:
         summary = ingest_case(
             store, s, case, [str(p) for p in sources], exhibit=exhibit, cluster=cluster, on_progress=update
@@ -262,10 +292,10 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted: committed work is kept; run the same command again to resume")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
+    except Exception as exc:  # click usage errors (typer >= 0.20 raises those of its own vendored click)
         import click
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, click.ClickException | typer.TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         raise

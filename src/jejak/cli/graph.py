@@ -12,6 +12,8 @@ from jejak.cli.common import check_format, open_store, settings
 from jejak.cli.output import emit, err
 from jejak.errors import ConfigError
 from jejak.graph.export import places_geojson, places_kml, to_cytoscape, to_graphml
+from jejak.services.accounts import Principal
+from jejak.services.audit import record
 from jejak.services.graph import (
     alerts,
     assert_media,
@@ -138,8 +140,9 @@ def assert_media_cmd(
 ) -> None:
     """Assert what a medium shows; every assertion is attributed and dated, never edited (a later one
     overrides it). Links into other cases raise alerts at once."""
+    store = open_store(settings())
     out = assert_media(
-        open_store(settings()),
+        store,
         settings(),
         case,
         ref,
@@ -155,6 +158,7 @@ def assert_media_cmd(
         note=note,
         by=by or whoami(),
     )
+    record(store, Principal.local(), "assertion", case=case, target=out["sha256"], detail=out)
     if as_json:
         print(json.dumps(out))
         return

@@ -16,6 +16,8 @@ from jejak.cli.output import emit, err, write_table
 from jejak.errors import ConfigError
 from jejak.model import WarningRecord
 from jejak.services import lists as svc
+from jejak.services.accounts import Principal
+from jejak.services.audit import record
 from jejak.services.records import json_default
 
 lists_app = typer.Typer(no_args_is_help=True, help="Known-hash lists: import, build, show, export, remove.")
@@ -50,6 +52,13 @@ def _print_version(report: dict[str, Any], as_json: bool) -> None:
         err.print(f"  ... and {len(report['problems']) - 20} more ('jejak lists show {report['list']}')")
 
 
+def _audit_detail(report: dict[str, Any]) -> dict[str, Any]:
+    """What the audit trail keeps of an import: the version, its source and counts (not its problems)."""
+    return {
+        k: report.get(k) for k in ("version", "format", "known_good", "source", "source_sha256", "counts")
+    }
+
+
 @lists_app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="the list file (VICS JSON, ICSE CSV, NSRL, md5sum, ...)")],
@@ -82,12 +91,14 @@ def import_cmd(
     removed and unchanged are counted, and who imported what when is kept."""
     if pdq_threshold is not None and not 0 <= pdq_threshold <= 256:
         raise ConfigError("--pdq-threshold must be between 0 and 256")
+    store = open_store()
     if fmt == "vpdq":  # one known video per file (or per *.txt of a folder), matched by the video stage
-        report = svc.import_vpdq(open_store(), [file], name, scheme=scheme, by=by)
+        report = svc.import_vpdq(store, [file], name, scheme=scheme, by=by)
+        record(store, Principal.local(), "list_import", target=name, detail=_audit_detail(report))
         _print_version(report, as_json)
         return
     report = svc.import_list(
-        open_store(),
+        store,
         file,
         name,
         fmt=fmt,
@@ -98,6 +109,7 @@ def import_cmd(
         mapping=_mapping(mapping),
         by=by,
     )
+    record(store, Principal.local(), "list_import", target=name, detail=_audit_detail(report))
     _print_version(report, as_json)
 
 
@@ -119,8 +131,9 @@ def build_cmd(
         err.print(f"[yellow]warning[/] {w.stage}: {where}: {w.message}")
 
     s = settings()
+    store = open_store(s)
     report = svc.build_list(
-        open_store(s),
+        store,
         s,
         [str(p) for p in paths],
         name,
@@ -131,6 +144,7 @@ def build_cmd(
         by=by,
         on_warning=warn,
     )
+    record(store, Principal.local(), "list_import", target=name, detail=_audit_detail(report))
     _print_version(report, as_json)
 
 
@@ -210,6 +224,7 @@ def rm_cmd(
     if not yes and not typer.confirm(f"remove list {name!r} and its hits?"):
         raise typer.Abort()
     report = svc.remove_list(store, name)
+    record(store, Principal.local(), "list_remove", target=name, detail=report)
     err.print(f"removed list {name} ({report['removed_entries']} entries)")
 
 
@@ -239,8 +254,10 @@ def export_cmd(
         if output is None:
             raise ConfigError("--format vpdq writes one file per video: give a folder with --output")
         n = svc.export_vpdq(store, name, output)
+        record(store, Principal.local(), "list_export", target=name, detail={"format": fmt, "entries": n})
         err.print(f"exported {n} videos of {name} as vPDQ files in {output}")
         return
     with binary_output(output) as out:
         n = svc.export_list(store, name, fmt, out, profile=profile)
+    record(store, Principal.local(), "list_export", target=name, detail={"format": fmt, "entries": n})
     err.print(f"exported {n} entries of {name} as {fmt}")

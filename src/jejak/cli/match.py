@@ -12,6 +12,8 @@ from jejak.cli.common import check_format, open_store, settings
 from jejak.cli.lists import binary_output
 from jejak.cli.output import emit, err, write_table
 from jejak.errors import ConfigError
+from jejak.services.accounts import Principal
+from jejak.services.audit import record
 from jejak.services.export import export_case_vics
 from jejak.services.match import match_case
 from jejak.services.records import json_default
@@ -116,6 +118,9 @@ def _table_row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MATCH_AUDIT = ("lists", "contents_hit", "exact_hits", "pdq_hits", "robust_hits", "video_hits", "audio_hits")
+
+
 def match_cmd(
     case: Annotated[str, typer.Option("--case", help="the case to match")],
     as_json: Annotated[bool, typer.Option("--json", help="print a machine-readable report")] = False,
@@ -123,7 +128,9 @@ def match_cmd(
     """Match a case against every imported list: MD5, SHA-1, SHA-256, and PDQ by Hamming distance with
     rotated and mirrored variants. Replaces the case's earlier hits."""
     s = settings()
-    report = match_case(open_store(s), s, case)
+    store = open_store(s)
+    report = match_case(store, s, case)
+    record(store, Principal.local(), "match", case=case, detail={k: report.get(k) for k in MATCH_AUDIT})
     if as_json:
         print(json.dumps(report, default=json_default))
         return
@@ -262,8 +269,12 @@ def export_cmd(
     if fmt != "vics":
         raise ConfigError(f"--format must be vics, not {fmt!r}")
     s = settings()
+    store = open_store(s)
     with binary_output(output) as out:
-        report = export_case_vics(open_store(s), s, case, out, profile=profile, examiner=examiner)
+        report = export_case_vics(store, s, case, out, profile=profile, examiner=examiner)
+    record(
+        store, Principal.local(), "export", case=case, detail={"format": fmt, "profile": profile, **report}
+    )
     err.print(
         f"exported {report['media']} media ({report['files']} files) of {case} as VICS 2.0 {profile}"
         + (

@@ -235,7 +235,9 @@ def authenticate(store: Store, token: str) -> Principal:
         raise NotAuthenticated("the user of this API token is disabled")
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         store.accounts.touch_token(row.id, now)
-    return principal_of(user, row)
+    who = principal_of(user, row)
+    who.extra["expires_at"] = row.expires_at
+    return who
 
 
 # -- cases -------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jejak.audit.chain import Entry, verify
+from jejak.audit.chain import Entry, Problem, verify
 from jejak.services.accounts import Perm, Principal
 from jejak.store.sql import Store
 
@@ -30,6 +30,7 @@ ACTIONS = (
     "admin_token",
     "admin_revoke",
     "audit_view",
+    "preserve",
 )
 
 
@@ -50,9 +51,18 @@ def record(
 
 
 def verify_trail(store: Store) -> dict[str, Any]:
-    """Walk the whole trail; {"ok", "entries", "head", "problems": [{seq, kind, message}]}."""
+    """Walk the whole trail; {"ok", "entries", "head", "problems": [{seq, kind, message}]}.
+
+    The entries up to the head read first are verified, so that entries appended meanwhile (a live server)
+    are not taken for entries added behind jejak's back; those are looked for afterwards: stored entries
+    beyond the head as it is now."""
     head_seq, head_hash = store.audit.head()
-    count, problems = verify(store.audit.entries(), head_seq, head_hash)
+    count, problems = verify(store.audit.entries(until=head_seq), head_seq, head_hash)
+    last = store.audit.last_seq()
+    if last > head_seq and last > store.audit.head()[0]:  # appends commit the entry and the head together
+        problems.append(
+            Problem(head_seq + 1, "head", f"entries {head_seq + 1}..{last} follow the head (added)")
+        )
     return {
         "ok": not problems,
         "entries": count,

@@ -8,6 +8,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -98,9 +99,11 @@ def import_list(
     description: str | None = None,
     mapping: dict[str, str] | None = None,
     by: str | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Import a release of list ``name`` from ``path``: a new version that adds, updates and removes
-    entries relative to the previous one."""
+    entries relative to the previous one. ``source`` names where the file came from (default: its
+    absolute path; an upload gives the uploaded file's name)."""
     _check_scheme(scheme)
     if not path.is_file():
         raise NotFound(f"no list file {str(path)!r}")
@@ -112,7 +115,7 @@ def import_list(
         version = store.lists.import_version(
             row.id,
             reader.rows(),
-            source=os.path.abspath(path),
+            source=source or os.path.abspath(path),
             source_sha256=_file_sha256(path),
             fmt=reader.header.format,
             header=None,
@@ -133,7 +136,8 @@ class ChildReader:
     BATCH = 5000
 
     def __init__(self, path: Path, fmt: str, scheme: str | None, mapping: dict[str, str] | None) -> None:
-        ctx = multiprocessing.get_context("fork")
+        # fork is fastest, but forking a process with threads (the server) can deadlock the child
+        ctx: Any = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
         self._conn, child = ctx.Pipe(duplex=False)
         self._proc = ctx.Process(target=_read_in_child, args=(child, path, fmt, scheme, mapping), daemon=True)
         self._proc.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from jejak.audit.chain import Entry, canonical, now_iso, seal
 from jejak.store import schema as t
@@ -83,6 +83,11 @@ class AuditStore:
             seq, hash_ = conn.execute(select(t.audit_head.c.seq, t.audit_head.c.hash)).one()
         return int(seq), str(hash_)
 
+    def last_seq(self) -> int:
+        """The highest seq stored (0 for none): entries beyond the head were not appended by jejak."""
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(select(func.max(t.audit_entry.c.seq))).scalar() or 0)
+
     def entries(
         self,
         *,
@@ -90,9 +95,11 @@ class AuditStore:
         agency: str | None = None,
         action: str | None = None,
         after: int = 0,
+        until: int | None = None,
         limit: int | None = None,
     ) -> Iterator[Entry]:
-        """Entries in seq order (all of them for verification; filtered for reading)."""
+        """Entries in seq order (all of them for verification; filtered for reading); ``until``: up to
+        and including this seq."""
         e = t.audit_entry
         q = select(
             e.c.seq,
@@ -106,6 +113,8 @@ class AuditStore:
             e.c.prev,
             e.c.hash,
         ).where(e.c.seq > after)
+        if until is not None:
+            q = q.where(e.c.seq <= until)
         if case_names is not None:
             q = q.where(e.c.case_name.in_(case_names))
         if agency is not None:

@@ -24,6 +24,7 @@ from jejak.store import schema as t
 from jejak.store.accounts import AccountStore
 from jejak.store.audit import AuditStore
 from jejak.store.graph import GraphStore
+from jejak.store.jobs import JobStore
 from jejak.store.lists import ListStore
 from jejak.store.matches import MatchStore
 from jejak.store.media import MediaStore
@@ -127,6 +128,10 @@ class Store:
     @functools.cached_property
     def audit(self) -> AuditStore:
         return AuditStore(self)
+
+    @functools.cached_property
+    def jobs(self) -> JobStore:
+        return JobStore(self)
 
     def _insert(self, table: Table) -> Insert:
         if self.dialect == "postgresql":
