@@ -301,7 +301,7 @@ def run_clip(
 
     def with_keyframes() -> None:
         picker = KeyframePicker(clip.seconds, QUERY_FEATURES, mirror=True)
-        hash_video(clip.path, on_frame=picker.add)
+        hash_video(clip.path, on_frame=picker.add, wants=picker.wants)
         last["k"] = picker.result()
 
     clip.results["a"] = measure(ours, rounds)

@@ -127,6 +127,10 @@ class KeyframePicker:
         self.seconds: list[float] = []
         self.frames: list[RobustDescriptor] = []
 
+    def wants(self, seconds: float) -> bool:
+        """Whether a frame at ``seconds`` would be described (so the caller converts only those)."""
+        return self.spread.wants(seconds)
+
     def add(self, pixels: NDArray[np.uint8], seconds: float) -> None:
         if not self.spread.wants(seconds):
             return

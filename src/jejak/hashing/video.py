@@ -117,6 +117,7 @@ def hash_video(
     dedupe_bits: int | None = None,
     strategy: Strategy = "auto",
     on_frame: OnFrame | None = None,
+    wants: Callable[[float], bool] | None = None,
 ) -> VideoHashes:
     """vPDQ frame hashes of the first video stream of ``source`` (a path or a seekable binary stream).
 
@@ -127,7 +128,8 @@ def hash_video(
     allows it), "sequential" (decode everything, count frames: vpdq's own loop) or "indexed".
     ``on_frame``: called with each sampled frame's pixels as hashed (RGB, as displayed) and its time, as
     they are decoded (in time order but for B-frame reordering at high rates): a contact sheet is made
-    from them without decoding anything more.
+    from them without decoding anything more. ``wants``: which frame times ``on_frame`` is called for
+    (default: all); the pixels of the others are not even converted to RGB.
     """
     if fps is not None and not fps > 0:
         raise ValueError(f"fps must be > 0 or None: {fps}")
@@ -155,7 +157,9 @@ def hash_video(
                 if start is not None and not isinstance(source, (str, os.PathLike)):
                     source.seek(start)
                 container = _open(source, name)
-        return _hash_open(container, name, fps, max_seconds, downsample, dedupe_bits, index, notes, on_frame)
+        return _hash_open(
+            container, name, fps, max_seconds, downsample, dedupe_bits, index, notes, on_frame, wants
+        )
     finally:
         container.close()
 
@@ -213,6 +217,7 @@ def _hash_open(
     index: PacketIndex | None,
     notes: list[str],
     on_frame: OnFrame | None,
+    wants: Callable[[float], bool] | None = None,
 ) -> VideoHashes:
     stream = container.streams.video[0]
     warnings = list(notes)
@@ -227,7 +232,7 @@ def _hash_open(
         warnings.append("the video stream states no frame rate: frame times assume 25 frames/s")
     every = max(1, int((1.0 / fps) * rate)) if fps is not None else 1
     limit = math.ceil(max_seconds * rate) if max_seconds is not None else None
-    hasher = _FrameHasher(rate, downsample, on_frame)
+    hasher = _FrameHasher(rate, downsample, on_frame, wants)
 
     if index is not None:
         total = len(index.frame_positions())
@@ -330,13 +335,56 @@ def as_displayed(a: NDArray[_T], turns: int, mirror: bool) -> NDArray[_T]:
     return a
 
 
+# 8-bit formats whose first plane is the luma, full size: PDQ's luma is read from it (range-expanded)
+# instead of converting the frame to RGB and weighting the channels back into luma, which gives the same
+# values within rounding (swscale's YUV -> RGB and PDQ's RGB -> luma use the same BT.601 weights).
+_LUMA_PLANE = {
+    "yuv420p": False,
+    "yuv422p": False,
+    "yuv444p": False,
+    "nv12": False,
+    "nv21": False,
+    "yuvj420p": True,
+    "yuvj422p": True,
+    "yuvj444p": True,
+    "gray": True,
+}
+_TV_SCALE = np.float32(255.0 / 219.0)
+_EXACT_BELOW = 60  # PDQ quality under which a frame is hashed through RGB after all (matching needs 50)
+
+
+def plane_luma(frame: VideoFrame) -> NDArray[np.float32] | None:
+    """The frame's luma (0-255, float32, rows x columns as stored) from its Y plane, or None when its
+    format has none we read directly (10-bit, RGB, palette...)."""
+    full = _LUMA_PLANE.get(frame.format.name)
+    if full is None:
+        return None
+    plane = frame.planes[0]
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
+    y = rows[: frame.height, : frame.width]
+    if full or frame.color_range == 2:  # AVCOL_RANGE_JPEG: already 0-255
+        return y.astype(np.float32)
+    out = y.astype(np.float32)
+    out -= np.float32(16.0)
+    out *= _TV_SCALE
+    np.clip(out, 0.0, 255.0, out=out)
+    return out
+
+
 class _FrameHasher:
     """Called with each sampled frame: hashes it, remembers the display transform and size."""
 
-    def __init__(self, rate: float, downsample: int | None, on_frame: OnFrame | None) -> None:
+    def __init__(
+        self,
+        rate: float,
+        downsample: int | None,
+        on_frame: OnFrame | None,
+        wants: Callable[[float], bool] | None = None,
+    ) -> None:
         self.rate = rate
         self.downsample = downsample
         self.on_frame = on_frame
+        self.wants = wants
         self.hashes: list[FrameHash] = []
         self.turns = 0
         self.mirror = False
@@ -347,10 +395,19 @@ class _FrameHasher:
             self.turns, self.mirror = display_transform(frame)
             w, h = frame.width, frame.height
             self.size = (h, w) if self.turns % 2 else (w, h)
-        rgb = frame_pixels(frame, self.downsample)
-        y = as_displayed(luma_of(rgb), self.turns, self.mirror)
-        pdq, quality = pdq_from_luma(y)  # all zeros, quality 0, below 5 pixels a side
         seconds = number / self.rate
+        rgb: NDArray[np.uint8] | None = None
+        luma = plane_luma(frame) if self.downsample is None else None
+        if luma is None:
+            rgb = frame_pixels(frame, self.downsample)
+            luma = luma_of(rgb)
+        pdq, quality = pdq_from_luma(as_displayed(luma, self.turns, self.mirror))  # tiny: zeros, quality 0
+        if rgb is None and quality < _EXACT_BELOW:
+            # near-flat frames: PDQ's bits follow the rounding there, so hash them exactly as vpdq does
+            rgb = frame_pixels(frame, self.downsample)
+            pdq, quality = pdq_from_luma(as_displayed(luma_of(rgb), self.turns, self.mirror))
         self.hashes.append(FrameHash(number, quality, pdq, seconds))
-        if self.on_frame is not None:
+        if self.on_frame is not None and (self.wants is None or self.wants(seconds)):
+            if rgb is None:
+                rgb = frame_pixels(frame, self.downsample)
             self.on_frame(as_displayed(rgb, self.turns, self.mirror), seconds)

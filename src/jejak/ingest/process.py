@@ -377,6 +377,7 @@ class Processor:
                 fps=opts.video_fps or None,
                 max_seconds=opts.max_media_duration,
                 on_frame=on_frame if opts.contact_sheet_frames or keys is not None else None,
+                wants=lambda t: sheet.wants(t) or (keys is not None and keys.wants(t)),
             )
         except EvidenceError as exc:
             rec.warn("decode", f"video cannot be hashed: {exc}")
