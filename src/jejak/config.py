@@ -185,6 +185,9 @@ class Settings(BaseSettings):
         description="seconds a token's check is remembered by a server process (0: every request asks the "
         "database); a revocation through the API is immediate, one from the command line takes this long",
     )
+    login_attempts_per_minute: int = Field(
+        10, ge=1, description="sign-in attempts per user name per minute (a burst of as many), right or wrong"
+    )
     api_rate_per_second: float = Field(
         50.0,
         gt=0,

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field, SecretStr
 from jejak.api.auth import forget, need, principal
 from jejak.api.context import ctx
 from jejak.api.paging import Page, page
-from jejak.errors import ConfigError, NotAuthenticated, NotFound
+from jejak.api.sessions import sign_in
+from jejak.errors import ConfigError, NotFound
 from jejak.services import accounts
 from jejak.services.accounts import Perm, Principal, Role
 from jejak.services.audit import record
@@ -197,13 +198,10 @@ def revoke_token(request: Request, who: Admin, token_id: int) -> dict[str, Any]:
 def login(request: Request, body: Login) -> dict[str, Any]:
     """Sign in with a user name and password: a token for that user, valid for 12 hours. Every failure
     (unknown user, wrong password, disabled user, a user without a password) has the same answer."""
-    store = ctx(request).store
+    c = ctx(request)
+    store = c.store
     client = _client(request)
-    try:
-        who = accounts.check_password(store, body.name, body.password.get_secret_value())
-    except NotAuthenticated:
-        store.audit.append(body.name, "login_failed", detail={"via": "api", "client": client})
-        raise
+    who = sign_in(c, body.name, body.password.get_secret_value(), "api", client)
     token, row = accounts.create_token(store, who.name, accounts.parse_expiry(LOGIN_LIFETIME, 0))
     record(store, who, "login", detail={"via": "api", "client": client, "token_id": row.id})
     return {

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 
 from jejak import __version__
-from jejak.api import admin, audit, cases, docs, jobs, links, lists, platform, problems, status
+from jejak.api import admin, audit, cases, docs, jobs, links, lists, platform, problems, sessions, status
 from jejak.api.context import ServerContext
 from jejak.config import Settings
 from jejak.errors import ConfigError
@@ -41,6 +41,8 @@ def create_app(
     problems.install(app)
     app.include_router(status.router)
     docs.mount(app)
+    if chosen & {"api", "ui"}:
+        sessions.mount(app)
     if "api" in chosen:
         for module in (admin, cases, links, lists, audit, jobs):
             module.mount(app)

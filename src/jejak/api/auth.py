@@ -1,4 +1,9 @@
-"""Who is calling: the bearer token of the request (web sessions join here later), and what it may do.
+"""Who is calling: the bearer token of the request, or the web session's cookie, and what it may do.
+
+A web session (``POST /auth/session``, api/sessions.py) is a short-lived API token kept in an HttpOnly,
+SameSite=Strict cookie; a request that changes something with it (any method but GET, HEAD, OPTIONS) must
+also carry the session's CSRF token in the ``X-CSRF-Token`` header (an HMAC of the session under
+``secret_key``), or it is refused (403).
 
 A token's principal is remembered for ``api_auth_cache_seconds`` (2 s by default) so that a lookup does not
 cost a database query: an expiry is still exact (checked on every request), a revocation or a disabled user
@@ -8,6 +13,7 @@ those seconds."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +23,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from jejak.api.context import ServerContext, ctx
-from jejak.errors import NotAuthenticated
+from jejak.errors import AccessDenied, NotAuthenticated
 from jejak.services.accounts import Perm, Principal, authenticate
 
 MAX_CACHED = 10_000
@@ -74,21 +80,51 @@ def forget(request: Request) -> None:
     auth_cache(ctx(request)).clear()
 
 
+SESSION_COOKIE = "jejak_session"
+CSRF_COOKIE = "jejak_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token(c: ServerContext, session_token: str) -> str:
+    """The CSRF token of a session: an HMAC of the session token under the server's secret key."""
+    key = c.settings.secret_key.get_secret_value().encode("utf-8")
+    return hmac.new(key, session_token.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
+
+
+def _credential(request: Request) -> tuple[str, bool]:
+    """(the token, whether it came from the session cookie)."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
+        return token.strip(), False
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if cookie:
+        return cookie, True
+    raise NotAuthenticated(
+        "this endpoint needs an 'Authorization: Bearer <token>' header or a signed-in session"
+    )
+
+
 def principal(request: Request) -> Principal:
-    """The caller, from ``Authorization: Bearer <token>``; 401 otherwise. Cached on the request."""
+    """The caller, from ``Authorization: Bearer <token>`` or the session cookie; 401 otherwise, 403 for a
+    session's change without its CSRF token. Cached on the request."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated("this endpoint needs an 'Authorization: Bearer <token>' header")
+    token, from_cookie = _credential(request)
     c = ctx(request)
+    if from_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent, csrf_token(c, token)):
+            raise AccessDenied("a change made with a web session needs its CSRF token (X-CSRF-Token header)")
     cache = auth_cache(c)
-    key = hashlib.sha256(token.strip().encode("utf-8", "replace")).hexdigest()
+    key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     who = cache.get(key)
     if who is None:
-        who = authenticate(c.store, token.strip())
+        who = authenticate(c.store, token)
         cache.put(key, who)
     request.state.principal = who
     return who

@@ -12,6 +12,7 @@ from jejak.store.sql import Store
 ACTIONS = (
     "login",
     "login_failed",
+    "logout",
     "case_create",
     "case_view",
     "case_share",
