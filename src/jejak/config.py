@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     contact_sheet_frames: int = Field(
         16, description="frames in a video's stored contact sheet (0: none); blurred when shown"
     )
+    thumbnail_size: int = Field(
+        320,
+        ge=0,
+        le=1024,
+        description="longest side in pixels of the thumbnail stored for each still image at ingest "
+        "(0: none); shown greyscale and blurred unless revealed",
+    )
     audio_enabled: bool = Field(
         True, description="fingerprint the audio of videos and audio files (Chromaprint) at ingest"
     )

@@ -12,7 +12,21 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 
 from jejak import __version__
-from jejak.api import admin, audit, cases, docs, jobs, links, lists, platform, problems, sessions, status
+from jejak.api import (
+    admin,
+    audit,
+    cases,
+    docs,
+    jobs,
+    links,
+    lists,
+    media,
+    platform,
+    problems,
+    review,
+    sessions,
+    status,
+)
 from jejak.api.context import ServerContext
 from jejak.config import Settings
 from jejak.errors import ConfigError
@@ -44,7 +58,7 @@ def create_app(
     if chosen & {"api", "ui"}:
         sessions.mount(app)
     if "api" in chosen:
-        for module in (admin, cases, links, lists, audit, jobs):
+        for module in (admin, cases, links, lists, audit, jobs, review, media):
             module.mount(app)
     if "matcher" in chosen:
         platform.mount(app)

@@ -17,6 +17,7 @@ from jejak.cli.lists import lists_app
 from jejak.cli.match import export_cmd, hit_counts, link_lines, match_cmd, triage_cmd
 from jejak.cli.media import preview_cmd, segment_app
 from jejak.cli.output import emit, err, ingest_progress, write_table
+from jejak.cli.review import categorise_cmd
 from jejak.cli.server import serve_cmd
 from jejak.config import Settings
 from jejak.errors import JejakError
@@ -37,6 +38,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(lists_app, name="lists")
 app.command("match")(match_cmd)
 app.command("triage")(triage_cmd)
+app.command("categorise")(categorise_cmd)
 app.command("export")(export_cmd)
 app.command("links")(links_cmd)
 app.add_typer(assert_app, name="assert")

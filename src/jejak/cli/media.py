@@ -1,4 +1,5 @@
-"""Video and audio commands: video segments and the gentle contact sheet."""
+"""Video and audio commands: video segments, and the gentle preview (a still's thumbnail or a video's
+contact sheet)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from jejak.cli.common import open_store, settings
 from jejak.cli.output import err
 from jejak.errors import ConfigError
 from jejak.model.lists import SCHEMES, Category
+from jejak.services.accounts import Principal
+from jejak.services.audit import record
 from jejak.services.lists import whoami
-from jejak.services.media import add_segment, preview_image
+from jejak.services.media import add_segment, preview_image, resolve_content
 
 segment_app = typer.Typer(
     help="categorised time ranges of videos (exported as VICS Segments)", no_args_is_help=True
@@ -49,15 +52,22 @@ def segment_add(
 
 
 def preview_cmd(
-    sha256: Annotated[str, typer.Argument(help="the video's SHA-256, or its file name with --case")],
+    sha256: Annotated[
+        str, typer.Argument(help="the image's or video's SHA-256, or its file name with --case")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="PNG or JPEG file to write")],
-    case: Annotated[str | None, typer.Option("--case", help="find the video by name in this case")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="find the file by name in this case")] = None,
     reveal: Annotated[
         bool,
-        typer.Option("--reveal", help="write the frames sharp and in colour (default: grey and blurred)"),
+        typer.Option("--reveal", help="write the preview sharp and in colour (default: grey and blurred)"),
     ] = False,
 ) -> None:
-    """Write a video's contact sheet (its sampled frames in a grid), greyscale and blurred unless --reveal."""
-    img = preview_image(open_store(settings()), sha256, case, reveal)
+    """Write the preview stored at ingest, greyscale and blurred unless --reveal: an image's thumbnail or a
+    video's contact sheet (its sampled frames in a grid). A reveal is written to the audit trail."""
+    store = open_store(settings())
+    sha = resolve_content(store, case, sha256)
+    img = preview_image(store, sha, case, reveal)
+    if reveal:
+        record(store, Principal.local(), "media_reveal", case=case, target=sha)
     img.save(output)
     err.print(f"wrote {output} ({'revealed' if reveal else 'greyscale, blurred'})")

@@ -34,6 +34,7 @@ class HashOptions:
     video_fps: float | None = None  # vPDQ frames per second; None: videos are not hashed; 0: every frame
     audio: bool = False  # Chromaprint fingerprints of audio files and of videos' audio tracks
     contact_sheet_frames: int = 0
+    thumbnail_size: int = 0  # longest side of a still's stored thumbnail, pixels; 0: none
     video_keyframes: int = 0  # keyframes described for the robust stage (needs robust_features)
     video_keyframe_seconds: float = 10.0
     identifiers_max_bytes: int = 0  # text read for online identifiers; 0: none are looked for
@@ -49,6 +50,7 @@ class HashOptions:
             video_fps=s.video_fps if s.video_enabled else None,
             audio=s.audio_enabled,
             contact_sheet_frames=s.contact_sheet_frames,
+            thumbnail_size=s.thumbnail_size,
             video_keyframes=s.video_keyframes if s.robust_enabled else 0,
             video_keyframe_seconds=s.video_keyframe_seconds,
             identifiers_max_bytes=s.identifiers_max_bytes if s.identifiers_enabled else 0,

@@ -23,7 +23,7 @@ from jejak.hashing.audio import fingerprint
 from jejak.hashing.image import as_pixels, open_image, reduce_for_hashing
 from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframePicker
-from jejak.hashing.preview import ContactSheet
+from jejak.hashing.preview import ContactSheet, thumbnail
 from jejak.hashing.registry import HashOptions, check_unique_names, image_hashers
 from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.hashing.robust import describe
@@ -289,7 +289,14 @@ class Processor:
             rec.exif = exif
             if self.options.identifiers_max_bytes:
                 rec.identifiers = in_exif(exif, self.options.identifiers_region)
-        reduce_for_hashing(im, self.pdq_min_side, self._decode_mode)
+        thumb = self.options.thumbnail_size
+        mode = self._decode_mode
+        if mode == "L" and thumb:
+            # The thumbnail needs colour: a reduced JPEG decode in YCbCr hands over the very Y channel an L
+            # decode gives (so PDQ is bit for bit the same) and the chroma, without converting to RGB.
+            mode = "YCbCr"
+        opened_mode = im.mode
+        reduce_for_hashing(im, self.pdq_min_side, mode)
         try:
             im.load()
         except OSError as exc:
@@ -298,13 +305,14 @@ class Processor:
             rec.warn("decode", f"truncated image: perceptual hash of the part that decodes ({exc})")
             data.seek(0)
             im = open_image(data, self.limits.max_image_pixels)
-            reduce_for_hashing(im, self.pdq_min_side, self._decode_mode)
+            reduce_for_hashing(im, self.pdq_min_side, mode)
             ImageFile.LOAD_TRUNCATED_IMAGES = True
             try:
                 im.load()
             finally:
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
-        pixels = as_pixels(im)  # converted once for every hasher
+        luma_only = im.mode == "YCbCr" and opened_mode != "YCbCr"  # reduced for a thumbnail, above
+        pixels = as_pixels(im.getchannel(0) if luma_only else im)  # converted once for every hasher
         for hasher in self.hashers:
             rec.hashes.extend(hasher.hash_image(pixels))
         if self.options.robust_features:
@@ -318,6 +326,18 @@ class Processor:
                 rec.descriptors[ROBUST_NAME] = desc.to_bytes()
             except Exception as exc:  # OpenCV raises cv2.error on odd inputs
                 rec.warn("robust", f"robust descriptor failed: {type(exc).__name__}: {exc}")
+        if thumb:
+            # From the picture decoded for PDQ (its RGB pixels when the hashers needed them converted): the
+            # thumbnail costs no second decode.
+            shown = im if im.mode in ("RGB", "L", "YCbCr") else Image.fromarray(pixels)
+            try:
+                rec.previews["thumbnail"] = thumbnail(
+                    shown, thumb, exif.orientation if exif is not None else None
+                )
+            except DeadlineExceeded:
+                raise
+            except Exception as exc:  # Pillow and OpenCV raise odd types on odd pictures
+                rec.warn("decode", f"thumbnail cannot be made: {type(exc).__name__}: {exc}")
 
     # -- video and audio ------------------------------------------------------------------------
     def _media(self, rec: FileRecord, data: BinaryIO, kind: Kind) -> None:

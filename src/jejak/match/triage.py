@@ -6,7 +6,7 @@ Pure functions over rows the store gives; no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jejak.index import PdqIndex, pdq_hex_to_codes
@@ -99,12 +99,28 @@ def _merge_flags(hits: Sequence[dict[str, Any]]) -> dict[str, bool]:
     return flags
 
 
+def reviewer_category(decided: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A reviewer's category as a record shows it: ``{scheme, code, label, by, at, note}``."""
+    if decided is None:
+        return None
+    cat = Category(decided["scheme"], decided["code"])
+    return {**cat.as_dict(), "by": decided["by"], "at": decided["at"], "note": decided.get("note")}
+
+
 def triage_records(
     contents: Sequence[dict[str, Any]],
     hits: Sequence[dict[str, Any]],
     stack_of: dict[int, tuple[int, int]],
+    reviewed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One record per content (docs/output.md, "triage"), new material first, then by stack size."""
+    """One record per content (docs/output.md, "triage"), new material first, then by stack size.
+
+    ``reviewed`` maps a SHA-256 to the category a reviewer gave the content in this case (``{scheme,
+    code, by, at, note}``): it is the record's category whatever the lists say (``category_source``
+    "reviewer"); the lists' agreed category stays in ``list_category``, and a reviewer's category that
+    differs from a list's is a conflict, as two lists that differ are. It never changes the status: a
+    content no list knows stays new."""
+    reviewed = reviewed or {}
     by_content: dict[int, list[dict[str, Any]]] = {}
     for h in hits:
         by_content.setdefault(h["content_id"], []).append(h)
@@ -114,8 +130,14 @@ def triage_records(
         mine = by_content.get(c["content_id"], [])
         known = [h for h in mine if not h["known_good"]]
         status = "known" if known else "known_good" if mine else "new"
-        cats = sorted(
+        listed = sorted(
             {Category(h["category_scheme"], h["category_code"]) for h in known if h["category_code"]}
+        )
+        decided = reviewed.get(c["sha256"])
+        mine_cat = Category(decided["scheme"], decided["code"]) if decided else None
+        cats = sorted({*listed, mine_cat}) if mine_cat else listed
+        category, source = (
+            (mine_cat, "reviewer") if mine_cat else (listed[0], "list") if len(listed) == 1 else (None, None)
         )
         series = sorted({h["series"] for h in known if h["series"]})
         rep, size = stack_of[c["content_id"]]
@@ -134,7 +156,10 @@ def triage_records(
                 "pdq": c["pdq"],
                 "pdq_quality": c["pdq_quality"],
                 "status": status,
-                "category": cats[0].as_dict() if len(cats) == 1 else None,
+                "category": category.as_dict() if category else None,
+                "category_source": source,
+                "list_category": listed[0].as_dict() if len(listed) == 1 else None,
+                "reviewer_category": reviewer_category(decided),
                 "conflict": ({"categories": [cat.as_dict() for cat in cats]} if len(cats) > 1 else None),
                 "flags": _merge_flags(known),
                 "series": series[0] if len(series) == 1 else None,
@@ -212,6 +237,7 @@ def triage_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             for k, n in sorted(by_category.items(), key=lambda kv: (kv[0] is None, kv[0] or ("", "")))
         ],
         "conflicts": sum(1 for r in records if r["conflict"]),
+        "reviewer_categorised": sum(1 for r in records if r["category_source"] == "reviewer"),
         "stacks": len({r["stack"]["id"] for r in records}),
         "new_stacks": len({r["stack"]["id"] for r in records if r["status"] == "new"}),
     }

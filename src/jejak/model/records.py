@@ -129,7 +129,8 @@ class FileRecord:
     # Descriptors by algorithm name -> versioned blob (never pickle): "orb" (robust matching of images),
     # "vpdq" (a video's frame hashes, vPDQ text), "chromaprint" (an audio track's fingerprint).
     descriptors: dict[str, bytes] = field(default_factory=dict)
-    # Review aids by kind -> JPEG bytes: "contact_sheet" (a video's sampled frames), blurred at display.
+    # Review aids by kind -> JPEG bytes: "contact_sheet" (a video's sampled frames), "thumbnail" (a still),
+    # blurred at display.
     previews: dict[str, bytes] = field(default_factory=dict)
     exif: ExifInfo | None = None
     identifiers: list[FoundIdentifier] = field(default_factory=list)

@@ -1,5 +1,6 @@
 """Export a case as a Project VIC VICS 2.0 ``#Cases`` document: every distinct content with its digests,
-PDQ, the category and flags triage gave it, every place it was found, and its EXIF."""
+PDQ, the category and flags triage gave it (the effective category: a reviewer's when one was given in the
+case, else the one the lists agree on), every place it was found, and its EXIF."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def export_case_vics(
     for f in store.iter_files(row.id):
         if f["sha256"] is not None:
             files.setdefault(f["sha256"], []).append(f)
-    counts = {"media": 0, "files": 0, "category_not_in_profile": 0, "segments": 0}
+    counts = {"media": 0, "files": 0, "category_not_in_profile": 0, "reviewer_categories": 0, "segments": 0}
     segments = store.media.case_segments(row.id)
 
     def segment_json(seg: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +74,7 @@ def export_case_vics(
             if cat is not None:
                 if cat["scheme"] == scheme:
                     category = Category(cat["scheme"], cat["code"])
+                    counts["reviewer_categories"] += rec["category_source"] == "reviewer"
                 else:
                     counts["category_not_in_profile"] += 1
             hashes = [HashValue(a, rec[a]) for a in ("md5", "sha1", "sha256") if rec[a]]

@@ -258,6 +258,8 @@ def build_list(
             "video_fps": settings.video_reference_fps,
             "video_keyframes": SLOTS,
             "video_keyframe_seconds": settings.video_reference_keyframe_seconds,
+            "thumbnail_size": 0,  # list entries keep no previews
+            "contact_sheet_frames": 0,
         }
     )
 

@@ -309,6 +309,7 @@ def upload_settings(settings: Settings) -> Settings:
             "identifiers_enabled": False,
             "audio_enabled": False,
             "contact_sheet_frames": 0,
+            "thumbnail_size": 0,
             "video_keyframes": 0,
             "video_enabled": video,
             "max_media_duration": min(settings.max_media_duration, settings.api_video_seconds or 1.0),

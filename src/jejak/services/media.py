@@ -496,12 +496,42 @@ def add_segment(
     return {"id": sid, "sha256": sha256.lower(), "start": start, "end": end, "category": category, "by": by}
 
 
+PREVIEW_KINDS = ("thumbnail", "contact_sheet")
+"""The kinds of stored preview, in the order one is looked for: a still's thumbnail, a video's contact
+sheet (a content is one or the other)."""
+
+GENTLE_QUALITY = 85
+"""JPEG quality of a gentle preview sent as bytes (``preview_bytes``)."""
+
+
+def stored_preview(store: Store, sha256: str) -> tuple[str, bytes]:
+    """The kind and the JPEG bytes, as stored (sharp, in colour), of a content's preview: its thumbnail (a
+    still) or its contact sheet (a video); NotFound when none is stored."""
+    for kind in PREVIEW_KINDS:
+        try:
+            return kind, store.media.preview(sha256, kind)
+        except NotFound:
+            continue
+    raise NotFound(f"no preview stored for content {sha256.lower()}")
+
+
 def preview_image(store: Store, ref: str, case: str | None = None, reveal: bool = False) -> Image.Image:
-    """A content's stored contact sheet (``ref`` as ``resolve_content`` reads it): greyscale and blurred
-    unless ``reveal``."""
-    data = store.media.preview(resolve_content(store, case, ref))
+    """A content's stored preview (``ref`` as ``resolve_content`` reads it): a still's thumbnail or a
+    video's contact sheet, greyscale and blurred unless ``reveal``."""
+    _kind, data = stored_preview(store, resolve_content(store, case, ref))
     if reveal:
         img = Image.open(io.BytesIO(data))
         img.load()
         return img
     return gentle(data)
+
+
+def preview_bytes(store: Store, sha256: str, reveal: bool = False) -> tuple[bytes, str]:
+    """A content's preview as (JPEG bytes, media type): greyscale and blurred, or as stored when ``reveal``.
+    The caller checks that the content is one it may see, and audits a reveal before sending it."""
+    _kind, data = stored_preview(store, sha256)
+    if reveal:
+        return data, "image/jpeg"
+    out = io.BytesIO()
+    gentle(data).save(out, "JPEG", quality=GENTLE_QUALITY)
+    return out.getvalue(), "image/jpeg"

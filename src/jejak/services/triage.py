@@ -6,7 +6,26 @@ from typing import Any
 
 from jejak.config import Settings
 from jejak.match.triage import stacks, triage_records, triage_summary
+from jejak.model.graph import NodeKind, split_key
+from jejak.model.lists import Category
 from jejak.store.sql import Store
+
+
+def reviewer_categories(store: Store, case_id: int) -> dict[str, dict[str, Any]]:
+    """SHA-256 -> the category a reviewer gave the content in the case (the latest category assertion):
+    ``{scheme, code, by, at, note}``. A withdrawn one (negated) gives none; one whose code is no longer
+    in its scheme is skipped rather than breaking triage."""
+    out: dict[str, dict[str, Any]] = {}
+    for subject, a in store.graph.latest_categories(case_id).items():
+        try:
+            kind, sha = split_key(subject)
+            scheme, _sep, code = a.object.partition(":")
+            Category(scheme, code)
+        except ValueError:
+            continue
+        if kind is NodeKind.CONTENT and not a.negated:
+            out[sha] = {"scheme": scheme, "code": code, "by": a.by, "at": a.at.isoformat(), "note": a.note}
+    return out
 
 
 def triage_case(store: Store, settings: Settings, case: str) -> list[dict[str, Any]]:
@@ -18,7 +37,9 @@ def triage_case(store: Store, settings: Settings, case: str) -> list[dict[str, A
             if algorithm != "pdq":
                 variants.setdefault(content_id, []).append(value)
     stack_of = stacks(contents, variants, settings.stack_pdq_threshold, settings.match_pdq_quality)
-    return triage_records(contents, store.matches.case_hits(row.id), stack_of)
+    return triage_records(
+        contents, store.matches.case_hits(row.id), stack_of, reviewer_categories(store, row.id)
+    )
 
 
-__all__ = ["triage_case", "triage_summary"]
+__all__ = ["reviewer_categories", "triage_case", "triage_summary"]

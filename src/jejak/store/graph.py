@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 CHUNK = 500
 
+CATEGORY = "category"
+"""The predicate of a reviewer's category for a content in a case (object ``<scheme>:<code>``): not a link,
+so ``assertions`` leaves these out and ``category_assertions`` reads them."""
+
 
 @dataclass(frozen=True)
 class Holder:
@@ -427,10 +431,13 @@ class GraphStore:
             return int(key[0]) if key else 0
 
     def assertions(self, nodes: Iterable[str] | None = None) -> list[AssertionRow]:
-        """Every assertion (about ``nodes`` as subject or object, when given), oldest first."""
+        """Every link assertion (about ``nodes`` as subject or object, when given), oldest first; reviewers'
+        categories (``CATEGORY``) are not links: ``category_assertions`` reads them."""
         a, ca = t.assertion.c, t.case.c
-        q = select(a.id, ca.name, a.subject, a.predicate, a.object, a.negated, a.note, a.by, a.at).outerjoin(
-            t.case, ca.id == a.case_id
+        q = (
+            select(a.id, ca.name, a.subject, a.predicate, a.object, a.negated, a.note, a.by, a.at)
+            .outerjoin(t.case, ca.id == a.case_id)
+            .where(a.predicate != CATEGORY)
         )
         out: list[AssertionRow] = []
         with self.engine.connect() as conn:
@@ -446,6 +453,38 @@ class GraphStore:
                             seen.add(r[0])
                             out.append(AssertionRow(*r))
         return sorted(out, key=lambda r: r.id)
+
+    def category_assertions(self, case_id: int, subjects: Iterable[str] | None = None) -> list[AssertionRow]:
+        """The reviewers' category assertions of the case (of ``subjects``, node keys, when given), oldest
+        first: a content's history, whose last one holds (``latest_categories``)."""
+        a, ca = t.assertion.c, t.case.c
+        q = (
+            select(a.id, ca.name, a.subject, a.predicate, a.object, a.negated, a.note, a.by, a.at)
+            .join(t.case, ca.id == a.case_id)
+            .where(a.case_id == case_id, a.predicate == CATEGORY)
+        )
+        with self.engine.connect() as conn:
+            if subjects is None:
+                return [AssertionRow(*r) for r in conn.execute(q.order_by(a.id))]
+            keys = sorted(set(subjects))
+            out: list[AssertionRow] = []
+            for i in range(0, len(keys), CHUNK):
+                out += [AssertionRow(*r) for r in conn.execute(q.where(a.subject.in_(keys[i : i + CHUNK])))]
+        return sorted(out, key=lambda r: r.id)
+
+    def latest_categories(self, case_id: int) -> dict[str, AssertionRow]:
+        """Subject (``content:<sha256>``) -> the latest category assertion about it in the case."""
+        a, ca = t.assertion.c, t.case.c
+        latest = (
+            select(func.max(a.id)).where(a.case_id == case_id, a.predicate == CATEGORY).group_by(a.subject)
+        )
+        q = (
+            select(a.id, ca.name, a.subject, a.predicate, a.object, a.negated, a.note, a.by, a.at)
+            .join(t.case, ca.id == a.case_id)
+            .where(a.id.in_(latest))
+        )
+        with self.engine.connect() as conn:
+            return {str(r[2]): AssertionRow(*r) for r in conn.execute(q.order_by(a.id))}
 
     # -- alerts ---------------------------------------------------------------------------------------
     def add_alerts(self, rows: Sequence[dict[str, Any]], now: datetime) -> int:

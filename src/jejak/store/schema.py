@@ -276,7 +276,7 @@ content_preview = Table(
     "content_preview",
     metadata,
     Column("content_id", Integer, ForeignKey("content.id"), primary_key=True),
-    Column("kind", String(20), primary_key=True),  # "contact_sheet"
+    Column("kind", String(20), primary_key=True),  # "contact_sheet" (videos), "thumbnail" (stills)
     Column("mime", String(50), nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
@@ -347,6 +347,8 @@ person = Table(
 # What investigators assert, append-only: subject and object are graph node keys ("content:<sha256>",
 # "person:V-12", "series:Blue room"); predicate victim, offender, series, same; negated rejects it (a
 # "not the same" or "not this victim"). The latest assertion on a (subject, predicate, object) holds.
+# Predicate category (object "<scheme>:<code>", per case): a reviewer's category of a content, the latest
+# in the case holds; kept apart from the link graph's assertions (store.graph.category_assertions).
 assertion = Table(
     "assertion",
     metadata,
