@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -17,8 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -27,6 +24,7 @@ from jejak.api.context import ServerContext, ctx
 from jejak.api.problems import TooLarge, WrongType
 from jejak.api.ratelimit import TokenBuckets
 from jejak.api.status import READY_KEY
+from jejak.api.uploads import FORM_OVERHEAD, receive
 from jejak.errors import ConfigError
 from jejak.model import Kind
 from jejak.services.accounts import Perm, Principal
@@ -47,8 +45,6 @@ LIMITER = "platform_rate"
 COALESCER = "pdq_coalescer"
 HASH_SLOTS = "hash_slots"
 MEDIA_KINDS = frozenset({Kind.IMAGE, Kind.VIDEO, Kind.AUDIO})
-FILE_FIELDS = frozenset({"file", "photo", "video", "media", "upload"})
-FORM_OVERHEAD = 64 * 1024  # multipart headers and small fields allowed on top of the file itself
 
 
 def _authorize(request: Request) -> Principal:
@@ -440,7 +436,7 @@ async def _hash_request(request: Request, who: Principal) -> tuple[UploadHashes,
     """Receive the one file of a multipart body (at most api_max_upload bytes, whatever Content-Length
     says), refuse what is not an image, video or audio (415), and hash it. The caller removes the file."""
     c = ctx(request)
-    path = await _receive(request, c.settings.api_max_upload)
+    path = await receive(request, c.settings.api_max_upload)
     try:
         with path.open("rb") as f:
             kind = sniff(f.read(HEADER_BYTES)).kind
@@ -452,106 +448,3 @@ async def _hash_request(request: Request, who: Principal) -> tuple[UploadHashes,
         with suppress(FileNotFoundError):
             path.unlink()
         raise
-
-
-class _OneFile:
-    """Multipart callbacks that write the single file part to a temporary file, with a hard cap."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.path: Path | None = None
-        self.size = 0
-        self.other = 0  # bytes of parts that are not the file
-        self._file: Any = None
-        self._headers: dict[str, str] = {}
-        self._field = bytearray()
-        self._value = bytearray()
-        self._in_file = False
-
-    def callbacks(self) -> Any:
-        return {
-            "on_part_begin": self._begin,
-            "on_header_field": lambda d, a, b: self._field.extend(d[a:b]),
-            "on_header_value": lambda d, a, b: self._value.extend(d[a:b]),
-            "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_done,
-            "on_part_data": self._data,
-            "on_part_end": self._end,
-        }
-
-    def _begin(self) -> None:
-        self._headers.clear()
-
-    def _header_end(self) -> None:
-        self._headers[self._field.decode("latin-1").lower()] = self._value.decode("latin-1")
-        self._field.clear()
-        self._value.clear()
-
-    def _headers_done(self) -> None:
-        _disp, params = parse_options_header(self._headers.get("content-disposition", ""))
-        name = params.get(b"name", b"").decode("latin-1")
-        self._in_file = b"filename" in params or name in FILE_FIELDS
-        if not self._in_file:
-            return
-        if self.path is not None:
-            raise ConfigError("one file per request")
-        fd, spooled = tempfile.mkstemp(prefix="jejak-upload-")
-        self.path = Path(spooled)
-        self._file = os.fdopen(fd, "wb")
-
-    def _data(self, data: bytes, start: int, end: int) -> None:
-        n = end - start
-        if not self._in_file:
-            self.other += n
-            if self.other > FORM_OVERHEAD:
-                raise TooLarge("api_max_upload", "form fields beside the file are too large")
-            return
-        self.size += n
-        if self.size > self.cap:
-            raise TooLarge("api_max_upload", f"the upload is larger than {self.cap} bytes (api_max_upload)")
-        self._file.write(data[start:end])
-
-    def _end(self) -> None:
-        if self._in_file and self._file is not None:
-            self._file.close()
-            self._file = None
-        self._in_file = False
-
-    @property
-    def complete(self) -> bool:
-        return self.path is not None and self._file is None
-
-    def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-
-
-async def _receive(request: Request, cap: int) -> Path:
-    mime, params = parse_options_header(request.headers.get("content-type", ""))
-    boundary = params.get(b"boundary")
-    if mime != b"multipart/form-data" or not boundary:
-        raise ConfigError('send the file as multipart/form-data (one file part, e.g. name="file")')
-    sink = _OneFile(cap)
-    try:
-        parser = MultipartParser(boundary, sink.callbacks())
-        received = 0
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > cap + FORM_OVERHEAD:
-                raise TooLarge("api_max_upload", f"the upload is larger than {cap} bytes (api_max_upload)")
-            parser.write(chunk)
-        parser.finalize()
-        if sink.path is None:
-            raise ConfigError('the request holds no file part (multipart/form-data, e.g. name="file")')
-        if not sink.complete:
-            raise ConfigError("the multipart body ends inside the file part")
-    except MultipartParseError as exc:
-        sink.discard()
-        raise ConfigError(f"malformed multipart body: {exc}") from None
-    except BaseException:
-        sink.discard()
-        raise
-    return sink.path
