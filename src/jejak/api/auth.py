@@ -66,13 +66,7 @@ class AuthCache:
 
 
 def auth_cache(c: ServerContext) -> AuthCache:
-    cache = c.state.get("auth_cache")
-    if not isinstance(cache, AuthCache):
-        with c.lock:
-            cache = c.state.get("auth_cache")
-            if not isinstance(cache, AuthCache):
-                cache = c.state["auth_cache"] = AuthCache(c.settings.api_auth_cache_seconds)
-    return cache
+    return c.shared("auth_cache", lambda: AuthCache(c.settings.api_auth_cache_seconds))
 
 
 def forget(request: Request) -> None:

@@ -49,6 +49,14 @@ def viewed(request: Request, who: Principal, case: str | None, **detail: Any) ->
     audit.record(ctx(request).store, who, "case_view", case=case, target=target, detail=extra | detail)
 
 
+def read_case(request: Request, who: Principal, case: str) -> CaseRow:
+    """The case ``who`` reads (``case_for``: another agency's unshared case is "not found"), with the
+    request's ``case_view`` audit entry."""
+    row = case_for(ctx(request).store, who, case)
+    viewed(request, who, row.name)
+    return row
+
+
 def _alert_count(store: Store, case_id: int) -> int:
     with store.engine.connect() as conn:
         q = select(func.count()).select_from(t.alert).where(t.alert.c.case_id == case_id)
@@ -126,8 +134,7 @@ def create_case(body: CaseIn, request: Request, who: Writer) -> dict[str, Any]:
 def get_case(case: str, request: Request, who: Caller) -> dict[str, Any]:
     """The case with its counts: files, new, known and known-good contents, alerts, warnings."""
     c = ctx(request)
-    row = case_for(c.store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     by_status = triage_summary(triage_case(c.store, c.settings, row.name))["by_status"]
     summary = c.store.case_summary(row.id) | by_status | {"alerts": _alert_count(c.store, row.id)}
     shared = c.store.accounts.shared_with(row.id) if _owner(row, who) else None
@@ -184,8 +191,7 @@ def unshare(case: str, agency: str, request: Request, who: Caller) -> dict[str, 
 def exhibits(case: str, request: Request, who: Caller, pg: Paging) -> dict[str, Any]:
     """The case's exhibits with their file and warning counts."""
     store = ctx(request).store
-    row = case_for(store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     return pg.of(_exhibits(store, row.id))
 
 
@@ -195,8 +201,7 @@ def files(
 ) -> dict[str, Any]:
     """Every file instance of the case (the ``jejak files`` record)."""
     store = ctx(request).store
-    row = case_for(store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     return pg.of(records.from_row(row.name, r) for r in store.iter_files(row.id, exhibit))
 
 
@@ -222,8 +227,7 @@ def warnings(
 ) -> dict[str, Any]:
     """What could not be read while ingesting the case, and why."""
     store = ctx(request).store
-    row = case_for(store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     return pg.of(store.iter_warnings(row.id, exhibit))
 
 
@@ -242,8 +246,7 @@ def triage(
     if status is not None and status not in STATUSES:
         raise ConfigError(f"status must be new, known or known_good, not {status!r}")
     c = ctx(request)
-    row = case_for(c.store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     recs = triage_case(c.store, c.settings, row.name)
     if status is not None:
         recs = [r for r in recs if r["status"] == status]
@@ -258,8 +261,7 @@ def triage(
 def matches(case: str, request: Request, who: Caller, pg: Paging) -> dict[str, Any]:
     """Every list hit of the case's contents: the triage record's hits, each with its content."""
     c = ctx(request)
-    row = case_for(c.store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     return pg.of(
         {"sha256": r["sha256"], "status": r["status"], **h}
         for r in triage_case(c.store, c.settings, row.name)

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from jejak.api.auth import principal
-from jejak.api.cases import viewed
+from jejak.api.cases import read_case, viewed
 from jejak.api.context import ctx
 from jejak.api.paging import Page, page
 from jejak.errors import AccessDenied, ConfigError, NotFound
@@ -297,8 +297,7 @@ def case_links(
 ) -> dict[str, Any]:
     """Links around the case's media (the ``jejak links --case`` records), strongest first."""
     store = ctx(request).store
-    row = case_for(store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     rows = query_links(store, case=row.name, rules=_rules(rules), min_score=min_score)
     return pg.of(link_view(Viewer(store, who), rows))
 
@@ -307,8 +306,7 @@ def case_links(
 def case_alerts(case: str, request: Request, who: Caller, pg: Paging) -> dict[str, Any]:
     """Links from the case into other cases: what links, how strongly, and whom to contact."""
     store = ctx(request).store
-    row = case_for(store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     v = Viewer(store, who)
     return pg.of([alert_view(v, a) for a in alerts(store, row.name)])
 
@@ -327,8 +325,7 @@ def all_alerts(request: Request, who: Caller, pg: Paging) -> dict[str, Any]:
 def case_assertions(case: str, request: Request, who: Caller, pg: Paging) -> dict[str, Any]:
     """Every assertion about the case's media (as subject or object), oldest first."""
     store = ctx(request).store
-    row = case_for(store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     nodes = {f"content:{s}" for s in store.graph.case_contents(row.id).values()}
     v = Viewer(store, who)
     return pg.of([assertion_view(v, a.as_dict()) for a in store.graph.assertions(nodes)])
@@ -414,8 +411,7 @@ def graph(
     if format not in GRAPH_FORMATS:
         raise ConfigError(f"format must be one of {', '.join(GRAPH_FORMATS)}, not {format!r}")
     store = ctx(request).store
-    row = case_for(store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     if format == "geojson":
         return Response(
             _json_bytes(places_geojson(place_summaries(store, row.name))), media_type="application/geo+json"
@@ -440,8 +436,7 @@ def _json_bytes(data: Any) -> bytes:
 def case_workboard(case: str, request: Request, who: Caller, pg: Paging) -> dict[str, Any]:
     """The victim-identification worklist of the case's new media (the ``jejak workboard`` records)."""
     c = ctx(request)
-    row = case_for(c.store, who, case)
-    viewed(request, who, row.name)
+    row = read_case(request, who, case)
     rows = workboard(c.store, c.settings, row.name)
     names = file_names(c.store, (r["sha256"] for r in rows), {row.id})
     v = Viewer(c.store, who)

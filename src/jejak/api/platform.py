@@ -91,10 +91,7 @@ def mount(app: FastAPI) -> None:
 def _hashing_slots(c: ServerContext) -> asyncio.Semaphore:
     """Uploads decoded and hashed at once: one per worker (``workers``, the cores by default), so that a
     burst of large pictures queues instead of decoding all at once (each can take hundreds of MB)."""
-    slots = c.state.get(HASH_SLOTS)
-    if not isinstance(slots, asyncio.Semaphore):
-        slots = c.state[HASH_SLOTS] = asyncio.Semaphore(max(1, c.settings.workers))
-    return slots
+    return c.shared(HASH_SLOTS, lambda: asyncio.Semaphore(max(1, c.settings.workers)))
 
 
 def _matcher(request: Request) -> Matcher:

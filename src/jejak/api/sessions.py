@@ -28,14 +28,8 @@ class SignIn(BaseModel):
 
 def login_limits(c: ServerContext) -> TokenBuckets:
     """Sign-in attempts per user name: ``login_attempts_per_minute``, a burst of as many."""
-    limits = c.state.get("login_limits")
-    if not isinstance(limits, TokenBuckets):
-        with c.lock:
-            limits = c.state.get("login_limits")
-            if not isinstance(limits, TokenBuckets):
-                n = c.settings.login_attempts_per_minute
-                limits = c.state["login_limits"] = TokenBuckets(n / 60.0, n)
-    return limits
+    n = c.settings.login_attempts_per_minute
+    return c.shared("login_limits", lambda: TokenBuckets(n / 60.0, n))
 
 
 def sign_in(c: ServerContext, name: str, password: str, via: str, client: str | None) -> Principal:
