@@ -115,6 +115,11 @@ class Settings(BaseSettings):
         description="longest side in pixels of the thumbnail stored for each still image at ingest "
         "(0: none); shown greyscale and blurred unless revealed",
     )
+    ui_allow_soft_blur: bool = Field(
+        True,
+        description="let a user of the review UI soften the blur of previews (still greyscale and blurred); "
+        "false for shared screens: everyone sees the default blur",
+    )
     audio_enabled: bool = Field(
         True, description="fingerprint the audio of videos and audio files (Chromaprint) at ingest"
     )

@@ -2,7 +2,8 @@
 
 Roles: ``api`` (agencies, users, cases and their data, lists, links, alerts, assertions, audit, server-side
 ingest jobs), ``matcher`` (the platform matching API in the shapes of Meta's HMA: /h/hash, /m/lookup),
-``ui`` (the review web UI). Every role gets /status/live, /status/ready, /openapi.json and offline /docs.
+``ui`` (the review web UI under /ui, web/; it mounts the ``api`` role's endpoints too, which its scripts
+call with the session). Every role gets /status/live, /status/ready, /openapi.json and offline /docs.
 """
 
 from __future__ import annotations
@@ -52,14 +53,21 @@ def create_app(
         redoc_url=None,
     )
     app.state.ctx = ServerContext(settings, store or Store.open(settings.db), chosen)
-    problems.install(app)
+    pages = None
+    if "ui" in chosen:
+        from jejak.web import app as web  # the UI's dependencies (Jinja2) are needed only with role ui
+
+        pages = web.error_page
+    problems.install(app, pages)
     app.include_router(status.router)
     docs.mount(app)
     if chosen & {"api", "ui"}:
         sessions.mount(app)
-    if "api" in chosen:
+    if chosen & {"api", "ui"}:
         for module in (admin, cases, links, lists, audit, jobs, review, media):
             module.mount(app)
     if "matcher" in chosen:
         platform.mount(app)
+    if "ui" in chosen:
+        web.mount(app)
     return app

@@ -114,13 +114,19 @@ def principal(request: Request) -> Principal:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not hmac.compare_digest(sent, csrf_token(c, token)):
             raise AccessDenied("a change made with a web session needs its CSRF token (X-CSRF-Token header)")
+    who = of_token(c, token)
+    request.state.principal = who
+    return who
+
+
+def of_token(c: ServerContext, token: str) -> Principal:
+    """The principal of a token (bearer or session), through the server's short cache."""
     cache = auth_cache(c)
     key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     who = cache.get(key)
     if who is None:
         who = authenticate(c.store, token)
         cache.put(key, who)
-    request.state.principal = who
     return who
 
 

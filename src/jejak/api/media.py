@@ -23,7 +23,7 @@ from jejak.api.auth import principal
 from jejak.api.context import ctx
 from jejak.errors import NotFound
 from jejak.services import audit
-from jejak.services.accounts import Perm, Principal, case_for
+from jejak.services.accounts import Perm, Principal, case_for, preferences
 from jejak.services.media import preview_bytes
 
 router = APIRouter(tags=["media"])
@@ -63,7 +63,8 @@ def preview(
     store.media.content_id(sha, row.id)  # NotFound unless the case holds it
     if reveal:
         who.require(Perm.review)
-    data, media_type = preview_bytes(store, sha, reveal)
+    soft = ctx(request).settings.ui_allow_soft_blur and preferences(store, who)["blur"] == "soft"
+    data, media_type = preview_bytes(store, sha, reveal, soft=soft)
     if reveal:
         audit.record(store, who, "media_reveal", case=row.name, target=sha)  # before the picture leaves
     return Response(data, media_type=media_type, headers=HEADERS)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -72,10 +73,19 @@ def problem(status: int, kind: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def install(app: FastAPI) -> None:
+PageErrors = Callable[[Request, int, JejakError], Response | None]
+"""The web UI's own answer to an error on one of its pages (an HTML page, a redirect to sign in), or None
+for problem+JSON."""
+
+
+def install(app: FastAPI, pages: PageErrors | None = None) -> None:
     @app.exception_handler(JejakError)
-    async def _jejak(_: Request, exc: JejakError) -> JSONResponse:
+    async def _jejak(request: Request, exc: JejakError) -> Response:
         status, kind = status_of(exc)
+        if pages is not None:
+            page = pages(request, status, exc)
+            if page is not None:
+                return page
         resp = problem(status, kind, str(exc) if status < 500 else "internal error (see the server log)")
         if isinstance(exc, RateLimited):
             resp.headers["Retry-After"] = str(max(1, round(exc.retry_after + 0.5)))

@@ -44,13 +44,9 @@ def sign_in(c: ServerContext, name: str, password: str, via: str, client: str | 
     return who
 
 
-@router.post("/auth/session", status_code=201)
-def start(request: Request, response: Response, body: SignIn) -> dict[str, Any]:
-    """Sign in: sets the session cookie (HttpOnly, SameSite=Strict; Secure on a server deployment) and
-    answers the CSRF token that changes made with the session must send as ``X-CSRF-Token``."""
-    c = ctx(request)
-    client = request.client.host if request.client else None
-    who = sign_in(c, body.name, body.password.get_secret_value(), "session", client)
+def open_session(c: ServerContext, who: Principal, response: Response, client: str | None) -> dict[str, Any]:
+    """A new session of ``who``: its token in the HttpOnly cookie, the CSRF token in a readable one; the
+    ``login`` audit entry. Answers what ``POST /auth/session`` does."""
     token, row = accounts.create_token(c.store, who.name, accounts.parse_expiry(LIFETIME, 0))
     record(c.store, who, "login", detail={"via": "session", "client": client, "token_id": row.id})
     csrf = csrf_token(c, token)
@@ -67,6 +63,26 @@ def start(request: Request, response: Response, body: SignIn) -> dict[str, Any]:
     }
 
 
+def close_session(c: ServerContext, who: Principal, token: str | None, response: Response) -> None:
+    """Sign out: the session's token revoked at once, the cookies cleared, a ``logout`` audit entry."""
+    if who.token_id is not None and token:
+        c.store.accounts.revoke_token(who.token_id)
+        auth_cache(c).clear()
+        record(c.store, who, "logout", detail={"via": "session", "token_id": who.token_id})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.post("/auth/session", status_code=201)
+def start(request: Request, response: Response, body: SignIn) -> dict[str, Any]:
+    """Sign in: sets the session cookie (HttpOnly, SameSite=Strict; Secure on a server deployment) and
+    answers the CSRF token that changes made with the session must send as ``X-CSRF-Token``."""
+    c = ctx(request)
+    client = request.client.host if request.client else None
+    who = sign_in(c, body.name, body.password.get_secret_value(), "session", client)
+    return open_session(c, who, response, client)
+
+
 @router.get("/auth/session")
 def current(request: Request, who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
     """The signed-in user (and the session's CSRF token, for a page that lost it)."""
@@ -79,13 +95,7 @@ def end(
     request: Request, response: Response, who: Annotated[Principal, Depends(principal)]
 ) -> dict[str, Any]:
     """Sign out: the session's token is revoked at once and the cookies cleared."""
-    c = ctx(request)
-    if who.token_id is not None and request.cookies.get(SESSION_COOKIE):
-        c.store.accounts.revoke_token(who.token_id)
-        auth_cache(c).clear()
-        record(c.store, who, "logout", detail={"token_id": who.token_id})
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    close_session(ctx(request), who, request.cookies.get(SESSION_COOKIE), response)
     return {"signed_out": True}
 
 

@@ -28,6 +28,9 @@ QUALITY = 70
 BLUR = 0.012
 MIN_BLUR = 6.0  # pixels: a 320-pixel thumbnail gets 2% of its side (faces and words unrecognisable)
 """Gaussian blur radius of ``gentle``, as a fraction of the picture's longer side."""
+SOFT_BLUR = 4.0
+"""The radius in pixels of a softened ``gentle`` (a user's choice in the review UI): still greyscale and
+blurred, shapes easier to tell apart; never less."""
 THUMBNAIL_QUALITY = 80
 """JPEG quality of a still's stored thumbnail."""
 
@@ -130,9 +133,13 @@ def thumbnail(img: Image.Image, size: int, orientation: int | None = None) -> by
     return out.getvalue()
 
 
-def gentle(data: bytes) -> Image.Image:
-    """A stored preview as reviewers see it by default: greyscale and blurred."""
+def gentle(data: bytes, soft: bool = False) -> Image.Image:
+    """A stored preview as reviewers see it by default: greyscale and blurred (``soft``: blurred less, never
+    below ``SOFT_BLUR`` pixels)."""
     img = Image.open(io.BytesIO(data))
     img.load()
     grey = img.convert("L")
-    return grey.filter(ImageFilter.GaussianBlur(max(MIN_BLUR, BLUR * max(grey.size))))
+    radius = max(MIN_BLUR, BLUR * max(grey.size))
+    if soft:
+        radius = max(SOFT_BLUR, radius / 2)
+    return grey.filter(ImageFilter.GaussianBlur(radius))

@@ -268,3 +268,24 @@ def visible_cases(store: Store, who: Principal) -> list[CaseRow]:
         return cases
     ids = store.accounts.visible_case_ids(who.agency_id or 0)
     return [c for c in cases if c.id in ids]
+
+
+PREFERENCES: dict[str, tuple[str, ...]] = {"blur": ("default", "soft")}
+"""A review UI user's preferences and their values, the first the default. ``blur``: how previews are
+blurred (``soft``: less, still greyscale and blurred; only where ``ui_allow_soft_blur``)."""
+
+
+def preferences(store: Store, who: Principal) -> dict[str, str]:
+    """The user's preferences, every key present (defaults filled in); the defaults for the local operator."""
+    chosen = store.accounts.preferences(who.user_id) if who.user_id is not None else {}
+    return {k: chosen[k] if chosen.get(k) in values else values[0] for k, values in PREFERENCES.items()}
+
+
+def set_preference(store: Store, who: Principal, key: str, value: str) -> None:
+    """Set one of the user's preferences; a key or value not in ``PREFERENCES`` is refused."""
+    if key not in PREFERENCES or value not in PREFERENCES[key]:
+        choices = ", ".join(f"{k}: {' | '.join(v)}" for k, v in PREFERENCES.items())
+        raise ConfigError(f"unknown preference {key}={value!r} (preferences: {choices})")
+    if who.user_id is None:
+        raise ConfigError("the local operator has no stored preferences")
+    store.accounts.set_preference(who.user_id, key, value)

@@ -526,12 +526,13 @@ def preview_image(store: Store, ref: str, case: str | None = None, reveal: bool 
     return gentle(data)
 
 
-def preview_bytes(store: Store, sha256: str, reveal: bool = False) -> tuple[bytes, str]:
-    """A content's preview as (JPEG bytes, media type): greyscale and blurred, or as stored when ``reveal``.
-    The caller checks that the content is one it may see, and audits a reveal before sending it."""
+def preview_bytes(store: Store, sha256: str, reveal: bool = False, soft: bool = False) -> tuple[bytes, str]:
+    """A content's preview as (JPEG bytes, media type): greyscale and blurred (less when ``soft``), or as
+    stored when ``reveal``. The caller checks that the content is one it may see, and audits a reveal before
+    sending it."""
     _kind, data = stored_preview(store, sha256)
     if reveal:
         return data, "image/jpeg"
     out = io.BytesIO()
-    gentle(data).save(out, "JPEG", quality=GENTLE_QUALITY)
+    gentle(data, soft).save(out, "JPEG", quality=GENTLE_QUALITY)
     return out.getvalue(), "image/jpeg"

@@ -236,6 +236,23 @@ class AccountStore:
         with self.store.engine.begin() as conn:
             conn.execute(t.api_token.update().where(t.api_token.c.id == token_id).values(last_used_at=at))
 
+    # -- preferences (the review UI) -----------------------------------------------------------------
+    def preferences(self, user_id: int) -> dict[str, str]:
+        p = t.user_preference.c
+        with self.store.engine.connect() as conn:
+            return dict(conn.execute(select(p.key, p.value).where(p.user_id == user_id)).all())
+
+    def set_preference(self, user_id: int, key: str, value: str) -> None:
+        p = t.user_preference
+        with self.store.engine.begin() as conn:
+            done = conn.execute(
+                p.update()
+                .where(p.c.user_id == user_id, p.c.key == key)
+                .values(value=value, updated_at=_now())
+            )
+            if done.rowcount == 0:
+                conn.execute(p.insert().values(user_id=user_id, key=key, value=value, updated_at=_now()))
+
     # -- sharing ------------------------------------------------------------------------------------
     def share_case(self, case_id: int, agency_id: int, by: str) -> None:
         with self.store.engine.begin() as conn:

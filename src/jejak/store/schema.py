@@ -413,6 +413,16 @@ app_user = Table(
     Column("disabled_at", DateTime),
 )
 
+# A user's preference for the review UI (e.g. ``blur``: how gently previews are shown), one row per key.
+user_preference = Table(
+    "user_preference",
+    metadata,
+    Column("user_id", Integer, ForeignKey("app_user.id"), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
 # An API token: random, shown once; only its SHA-256 is stored (a 256-bit random secret needs no slow hash).
 api_token = Table(
     "api_token",

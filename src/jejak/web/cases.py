@@ -1,0 +1,84 @@
+"""The case list (counts per case) and a case's dashboard: live ingest progress, triage by status and
+category, alerts from other cases and agencies, warnings. Each read of a case writes a ``case_view`` audit
+entry, as the API does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
+
+from jejak.api.cases import read_case, viewed
+from jejak.api.context import ctx
+from jejak.api.links import Viewer as LinkViewer
+from jejak.api.links import alert_view
+from jejak.services import graph
+from jejak.services.accounts import Perm, Principal, visible_cases
+from jejak.services.triage import triage_case, triage_summary
+from jejak.store import schema as t
+from jejak.store.sql import CaseRow, Store
+from jejak.web.render import page
+from jejak.web.session import Viewer
+
+router = APIRouter()
+
+WARNINGS_SHOWN = 50
+
+
+def alert_count(store: Store, case_id: int) -> int:
+    with store.engine.connect() as conn:
+        q = select(func.count()).select_from(t.alert).where(t.alert.c.case_id == case_id)
+        return int(conn.execute(q).scalar_one())
+
+
+def case_counts(store: Store, settings: Any, row: CaseRow) -> dict[str, Any]:
+    """A case's counts for the list and the dashboard: files, contents, new, known, known-good, alerts."""
+    s = store.case_summary(row.id)
+    tri = triage_summary(triage_case(store, settings, row.name))
+    return {
+        "files": s["files"],
+        "contents": s["unique_contents"],
+        "deleted": s.get("deleted", 0),
+        "warnings": s["warnings"],
+        "exhibits": len(s["exhibits"]),
+        "alerts": alert_count(store, row.id),
+        **tri["by_status"],
+        "triage": tri,
+    }
+
+
+def own(row: CaseRow, who: Principal) -> bool:
+    return who.is_local or row.agency == who.agency
+
+
+@router.get("/", response_class=HTMLResponse)
+def case_list(request: Request, who: Viewer) -> HTMLResponse:
+    c = ctx(request)
+    rows = visible_cases(c.store, who)
+    viewed(request, who, None)
+    items = [{"row": r, "own": own(r, who), "counts": case_counts(c.store, c.settings, r)} for r in rows]
+    return page(request, "cases.html", who, cases=items)
+
+
+@router.get("/cases/{case}", response_class=HTMLResponse)
+def dashboard(case: str, request: Request, who: Viewer) -> HTMLResponse:
+    c = ctx(request)
+    row = read_case(request, who, case)
+    counts = case_counts(c.store, c.settings, row)
+    warnings = list(c.store.iter_warnings(row.id, None))
+    return page(
+        request,
+        "dashboard.html",
+        who,
+        case=row,
+        own=own(row, who),
+        counts=counts,
+        summary=counts["triage"],
+        alerts=[alert_view(LinkViewer(c.store, who), a) for a in graph.alerts(c.store, row.name)],
+        warnings=warnings[:WARNINGS_SHOWN],
+        warnings_total=len(warnings),
+        exhibits=c.store.case_summary(row.id)["exhibits"],
+        can_ingest=Perm.cases_write in who.perms and own(row, who),
+    )
