@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server clean
+.PHONY: screenshots install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server clean
 
 install: $(STAMP)
 
@@ -102,7 +102,13 @@ demo: install
 	@echo "== the multi-agency server: accounts, tokens, jejak serve, a platform's HMA-style lookups, isolation,"
 	@echo "   sharing, and the hash-chained audit trail (scripts/demo-server)"
 	scripts/demo-server
+	@echo "== the review UI: jejak serve --roles ui walked by Chromium, a screenshot of every screen (scripts/demo-ui)"
+	scripts/demo-ui demo/screenshots
 	@echo "Database: demo/jejak.db   (try: $(DEMO) triage --case DEMO-2026-0001 --format jsonl)"
+
+# docs/ui/*.png, the screenshots docs/ui.md shows: the review UI over the demo database (run make demo first)
+screenshots: install
+	scripts/demo-ui docs/ui
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,19 +92,32 @@ class UiServer:
                 self.proc.wait(30)
 
 
-@pytest.fixture(scope="session")
-def ui_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = make_world(tmp_path_factory.mktemp("ui-world"))
-    yield w
+def close_world(w: World) -> None:
     w.client.__exit__(None, None, None)
     w.store.close()
 
 
+@contextmanager
+def served(w: World) -> Iterator[UiServer]:
+    """``w`` served by ``jejak serve --roles ui`` for the block."""
+    server = UiServer(w, w.root / "serve.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def ui_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    w = make_world(tmp_path_factory.mktemp("ui-world"))
+    yield w
+    close_world(w)
+
+
 @pytest.fixture(scope="session")
 def ui(ui_world: World) -> Iterator[UiServer]:
-    server = UiServer(ui_world, ui_world.root / "serve.log")
-    yield server
-    server.stop()
+    with served(ui_world) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -136,15 +150,20 @@ def sign_in(context: BrowserContext, ui: UiServer) -> SignIn:
     """A page of a fresh browser context, signed in as ``user`` (e.g. ``nl-investigator``)."""
 
     def go(user: str) -> Page:
-        page = context.new_page()
-        page.goto(ui.url("/ui/sign-in"))
-        page.fill("#name", user)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(ui.url("/ui/"))
-        return page
+        return signed_in(context, ui, user)
 
     return go
+
+
+def signed_in(context: BrowserContext, server: UiServer, user: str) -> Page:
+    """A new page of ``context``, signed in to ``server`` as ``user`` (password ``PASSWORD``)."""
+    page = context.new_page()
+    page.goto(server.url("/ui/sign-in"))
+    page.fill("#name", user)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: url.startswith(server.url("/ui/")) and "/ui/sign-in" not in url)
+    return page
 
 
 def sharpness(png: bytes) -> float:

@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from jejak.api.auth import need
-from jejak.api.context import ctx
+from jejak.api.context import ServerContext, ctx
 from jejak.api.paging import Page, page
 from jejak.api.problems import TooLarge, WrongType
 from jejak.errors import ConfigError, NotFound
@@ -43,7 +43,7 @@ _TYPES = {
 _TEXT = ("text/plain", "txt")
 
 
-class _People:
+class People:
     """Lists are shared by every agency, the people behind them are not: a name that is not of the
     caller's own agency shows as that agency ("agency:Politie NL"), or "server operator" for an import
     made on the server's command line; a source path shows as its file name only."""
@@ -84,14 +84,14 @@ class _People:
 @router.get("/lists")
 def all_lists(request: Request, who: Reader, pg: Annotated[Page, Depends(page)]) -> dict[str, Any]:
     """Every list with its size, versions and last import."""
-    people = _People(ctx(request).store, who)
+    people = People(ctx(request).store, who)
     return pg.of([people.row(r) for r in svc.list_rows(ctx(request).store)])
 
 
 @router.get("/lists/{list_name}")
 def show_list(request: Request, who: Reader, list_name: str) -> dict[str, Any]:
     """A list's entries by hash and category, and its versions."""
-    return _People(ctx(request).store, who).row(svc.show_list(ctx(request).store, list_name))
+    return People(ctx(request).store, who).row(svc.show_list(ctx(request).store, list_name))
 
 
 @router.get("/lists/{list_name}/versions")
@@ -99,7 +99,7 @@ def versions(
     request: Request, who: Reader, list_name: str, pg: Annotated[Page, Depends(page)]
 ) -> dict[str, Any]:
     """A list's versions, oldest first: who imported what, when, and what changed."""
-    data = _People(ctx(request).store, who).row(svc.show_list(ctx(request).store, list_name))
+    data = People(ctx(request).store, who).row(svc.show_list(ctx(request).store, list_name))
     return pg.of(data["versions"])
 
 
@@ -218,14 +218,11 @@ def _copy(src: IO[bytes], dest: Path) -> None:
         shutil.copyfileobj(src, out, CHUNK)
 
 
-@router.post("/lists", status_code=201, openapi_extra=_UPLOAD_DOC)
-async def import_list(request: Request, who: Writer) -> dict[str, Any]:
-    """Import a release of a list from an uploaded file (multipart/form-data), as 'jejak lists import'
-    does. The file is capped by api_max_upload (413 above it)."""
-    c = ctx(request)
+async def read_upload(request: Request, cap: int) -> FormData:
+    """The multipart form of a list upload (a 'file' part and text fields), its file capped at ``cap`` bytes
+    while it streams in (413 above it): nothing larger is ever spooled. The caller closes the form."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise WrongType("POST /lists takes multipart/form-data: a 'file' part and the field 'name'")
-    cap = c.settings.api_max_upload
+        raise WrongType("a list upload takes multipart/form-data: a 'file' part and the field 'name'")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap + FORM_SLACK:
         raise TooLarge("api_max_upload", f"the upload is larger than api_max_upload ({cap} bytes)")
@@ -233,57 +230,68 @@ async def import_list(request: Request, who: Writer) -> dict[str, Any]:
         request.headers, _capped(request.stream(), cap + FORM_SLACK), max_files=1, max_fields=20
     )
     try:
-        form = await parser.parse()
+        return await parser.parse()
     except MultiPartException as exc:
         raise ConfigError(f"the upload does not parse as multipart/form-data: {exc.message}") from None
+
+
+async def import_upload(c: ServerContext, who: Principal, form: FormData, via: str) -> dict[str, Any]:
+    """Import the release an upload form holds (``read_upload``), as 'jejak lists import' does, and audit
+    it (``list_import``, with ``via``: "api" or "ui"). The report of the new version."""
+    who.require(Perm.lists_write)
+    cap = c.settings.api_max_upload
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ConfigError("the upload has no 'file' part")
+    if upload.size is not None and upload.size > cap:
+        raise TooLarge("api_max_upload", f"the upload is larger than api_max_upload ({cap} bytes)")
+    name = _field(form, "name")
+    if name is None:
+        raise ConfigError("the form field 'name' (the list's name) is missing")
+    fmt = _field(form, "format") or "auto"
+    scheme = _field(form, "scheme")
+    threshold = _field(form, "pdq_threshold")
+    if threshold is not None and not (threshold.isdigit() and 0 <= int(threshold) <= 256):
+        raise ConfigError(f"pdq_threshold must be between 0 and 256, not {threshold!r}")
+    maps = [m for m in form.getlist("map") if isinstance(m, str) and m.strip()]
+    filename = Path(upload.filename or "upload").name
+    with tempfile.TemporaryDirectory(prefix="jejak-upload-") as tmp:
+        path = Path(tmp) / (re.sub(r"[^A-Za-z0-9._-]+", "_", filename)[-100:].lstrip(".") or "upload")
+        await run_in_threadpool(_copy, upload.file, path)
+        if fmt == "vpdq":
+            report = await run_in_threadpool(
+                svc.import_vpdq, c.store, [path], name, scheme=scheme, by=who.name
+            )
+        else:
+            report = await run_in_threadpool(
+                svc.import_list,
+                c.store,
+                path,
+                name,
+                fmt=fmt,
+                scheme=scheme,
+                known_good=_flag(form, "known_good"),
+                pdq_threshold=int(threshold) if threshold is not None else None,
+                description=_field(form, "description"),
+                mapping=_mapping(maps),
+                by=who.name,
+                source=f"upload:{filename}",
+            )
+    detail = {k: report.get(k) for k in ("version", "format", "known_good", "source_sha256", "counts")}
+    await run_in_threadpool(
+        record, c.store, who, "list_import", target=name, detail={**detail, "source": filename, "via": via}
+    )
+    return {**report, "source": filename}
+
+
+@router.post("/lists", status_code=201, openapi_extra=_UPLOAD_DOC)
+async def import_list(request: Request, who: Writer) -> dict[str, Any]:
+    """Import a release of a list from an uploaded file (multipart/form-data), as 'jejak lists import'
+    does. The file is capped by api_max_upload (413 above it)."""
+    c = ctx(request)
+    form = await read_upload(request, c.settings.api_max_upload)
     try:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise ConfigError("the upload has no 'file' part")
-        if upload.size is not None and upload.size > cap:
-            raise TooLarge("api_max_upload", f"the upload is larger than api_max_upload ({cap} bytes)")
-        name = _field(form, "name")
-        if name is None:
-            raise ConfigError("the form field 'name' (the list's name) is missing")
-        fmt = _field(form, "format") or "auto"
-        scheme = _field(form, "scheme")
-        threshold = _field(form, "pdq_threshold")
-        if threshold is not None and not (threshold.isdigit() and 0 <= int(threshold) <= 256):
-            raise ConfigError(f"pdq_threshold must be between 0 and 256, not {threshold!r}")
-        maps = [m for m in form.getlist("map") if isinstance(m, str) and m.strip()]
-        filename = Path(upload.filename or "upload").name
-        with tempfile.TemporaryDirectory(prefix="jejak-upload-") as tmp:
-            path = Path(tmp) / (re.sub(r"[^A-Za-z0-9._-]+", "_", filename)[-100:].lstrip(".") or "upload")
-            await run_in_threadpool(_copy, upload.file, path)
-            if fmt == "vpdq":
-                report = await run_in_threadpool(
-                    svc.import_vpdq, c.store, [path], name, scheme=scheme, by=who.name
-                )
-            else:
-                report = await run_in_threadpool(
-                    svc.import_list,
-                    c.store,
-                    path,
-                    name,
-                    fmt=fmt,
-                    scheme=scheme,
-                    known_good=_flag(form, "known_good"),
-                    pdq_threshold=int(threshold) if threshold is not None else None,
-                    description=_field(form, "description"),
-                    mapping=_mapping(maps),
-                    by=who.name,
-                    source=f"upload:{filename}",
-                )
-        detail = {k: report.get(k) for k in ("version", "format", "known_good", "source_sha256", "counts")}
-        await run_in_threadpool(
-            record,
-            c.store,
-            who,
-            "list_import",
-            target=name,
-            detail={**detail, "source": filename, "via": "api"},
-        )
-        return {**report, "source": filename}
+        return await import_upload(c, who, form, via="api")
     finally:
         await form.close()
 

@@ -80,19 +80,34 @@ def show(
     action: str | None = None,
     after: int = 0,
     limit: int | None = None,
+    actor: str | None = None,
+    before: int | None = None,
+    newest_first: bool = False,
 ) -> list[Entry]:
     """Entries an auditor may read: the local operator all of them; an agency's auditor or admin those
-    written by its own people or about its own cases."""
+    written by its own people or about its own cases. ``actor`` keeps one actor's entries, ``before`` those
+    below a seq, ``newest_first`` reads from the latest down (the review UI's pages)."""
     who.require(Perm.audit_read)
     if who.is_local:
         return list(
-            store.audit.entries(case_names=[case] if case else None, action=action, after=after, limit=limit)
+            store.audit.entries(
+                case_names=[case] if case else None,
+                action=action,
+                after=after,
+                limit=limit,
+                actor=actor,
+                before=before,
+                newest_first=newest_first,
+            )
         )
     own_cases = [c.name for c in store.list_cases() if c.agency == who.agency]
     if case is not None:
         own_cases = [c for c in own_cases if c == case]
     out: list[Entry] = []
-    for e in store.audit.entries(action=action, after=after):
+    found = store.audit.entries(
+        action=action, after=after, actor=actor, before=before, newest_first=newest_first
+    )
+    for e in found:
         mine = e.agency == who.agency or (e.case_name is not None and e.case_name in own_cases)
         if mine and (case is None or e.case_name == case):
             out.append(e)

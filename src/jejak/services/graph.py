@@ -47,6 +47,8 @@ from jejak.store.sql import Store
 
 CASE_RULES = ("camera", "identifier", "series", "pdq", "scene")
 """Rules recomputed for a case's contents by ``link_case`` (``place`` is recomputed store-wide)."""
+NOTE = "note"
+"""The predicate of a note about a content (``assert_media`` with a note alone): a self-loop, never a link."""
 
 
 def _now() -> datetime:
@@ -285,9 +287,12 @@ def assert_media(
     by: str,
 ) -> dict[str, Any]:
     """Assert (or, with ``reject``, reject) facts about a content: it shows victim or offender KEY, it
-    belongs to a series, it is (not) the same as another content. Returns what was recorded."""
-    if not any((victim, offender, series, same, not_same)):
-        raise ConfigError("say what to assert: --victim, --offender, --series, --same or --not-same")
+    belongs to a series, it is (not) the same as another content. A ``note`` alone is recorded as an
+    assertion of its own (predicate ``note``, the content as subject and object: no link). Returns what was
+    recorded."""
+    facts = any((victim, offender, series, same, not_same))
+    if not facts and not (note and note.strip()):
+        raise ConfigError("say what to assert: --victim, --offender, --series, --same, --not-same or --note")
     sha = resolve_content(store, case, ref)
     row = store.get_case(case) if case else None
     store.media.content_id(sha, row.id if row else None)  # NotFound unless held (by the case)
@@ -313,7 +318,9 @@ def assert_media(
             other_sha = resolve_content(store, case, other)
             store.media.content_id(other_sha)
             record("same", content(other_sha), negated)
-    if row is not None:
+    if not facts:
+        record(NOTE, subject, False)
+    elif row is not None:
         refresh_alerts(store, settings, row.name)
     return {"subject": subject, "sha256": sha, "by": by, "at": now.isoformat(), "assertions": recorded}
 

@@ -97,9 +97,13 @@ class AuditStore:
         after: int = 0,
         until: int | None = None,
         limit: int | None = None,
+        actor: str | None = None,
+        before: int | None = None,
+        newest_first: bool = False,
     ) -> Iterator[Entry]:
         """Entries in seq order (all of them for verification; filtered for reading); ``until``: up to
-        and including this seq."""
+        and including this seq; ``before``: below this seq; ``newest_first``: in descending seq order (a
+        reader's page of the latest entries)."""
         e = t.audit_entry
         q = select(
             e.c.seq,
@@ -121,7 +125,11 @@ class AuditStore:
             q = q.where(e.c.agency == agency)
         if action is not None:
             q = q.where(e.c.action == action)
-        q = q.order_by(e.c.seq)
+        if actor is not None:
+            q = q.where(e.c.actor == actor)
+        if before is not None:
+            q = q.where(e.c.seq < before)
+        q = q.order_by(e.c.seq.desc() if newest_first else e.c.seq)
         if limit is not None:
             q = q.limit(limit)
         with self.store.engine.connect() as conn:

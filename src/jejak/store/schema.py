@@ -347,6 +347,7 @@ person = Table(
 # What investigators assert, append-only: subject and object are graph node keys ("content:<sha256>",
 # "person:V-12", "series:Blue room"); predicate victim, offender, series, same; negated rejects it (a
 # "not the same" or "not this victim"). The latest assertion on a (subject, predicate, object) holds.
+# Predicate note (a note alone about a content): the content as subject and object, never a link.
 # Predicate category (object "<scheme>:<code>", per case): a reviewer's category of a content, the latest
 # in the case holds; kept apart from the link graph's assertions (store.graph.category_assertions).
 assertion = Table(

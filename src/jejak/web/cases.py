@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from jejak.api.cases import read_case, viewed
@@ -33,10 +33,13 @@ def alert_count(store: Store, case_id: int) -> int:
         return int(conn.execute(q).scalar_one())
 
 
-def case_counts(store: Store, settings: Any, row: CaseRow) -> dict[str, Any]:
-    """A case's counts for the list and the dashboard: files, contents, new, known, known-good, alerts."""
+def case_counts(
+    store: Store, settings: Any, row: CaseRow, records: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A case's counts for the list and the dashboard: files, contents, new, known, known-good, alerts
+    (``records``: the case's triage records when the caller has them already)."""
     s = store.case_summary(row.id)
-    tri = triage_summary(triage_case(store, settings, row.name))
+    tri = triage_summary(records if records is not None else triage_case(store, settings, row.name))
     return {
         "files": s["files"],
         "contents": s["unique_contents"],
@@ -54,7 +57,10 @@ def own(row: CaseRow, who: Principal) -> bool:
 
 
 @router.get("/", response_class=HTMLResponse)
-def case_list(request: Request, who: Viewer) -> HTMLResponse:
+def case_list(request: Request, who: Viewer) -> Response:
+    """The cases the user's agency sees; an auditor (no case data) lands on the audit trail instead."""
+    if Perm.cases_read not in who.perms and Perm.audit_read in who.perms:
+        return RedirectResponse("/ui/audit", status_code=303)
     c = ctx(request)
     rows = visible_cases(c.store, who)
     viewed(request, who, None)

@@ -41,14 +41,20 @@ def csrf_of(request: Request) -> str:
     return csrf_token(ctx(request), token) if token else ""
 
 
+def check_csrf(request: Request, sent: object) -> None:
+    """A form's ``csrf`` field must be the session's CSRF token (403 otherwise): for forms read otherwise
+    than by ``FormViewer`` (a capped multipart upload)."""
+    token = sent if isinstance(sent, str) else ""
+    if not token or not token.isascii() or not hmac.compare_digest(token, csrf_of(request)):
+        raise AccessDenied("this form is out of date or not from this server (CSRF token): reload the page")
+
+
 async def form_viewer(request: Request) -> Principal:
     """The signed-in user of a form post: the session cookie, and the form's ``csrf`` field must be the
     session's CSRF token (403 otherwise)."""
     form = await request.form()
-    sent = str(form.get("csrf", ""))
     who = viewer(request)
-    if not sent or not hmac.compare_digest(sent, csrf_of(request)):
-        raise AccessDenied("this form is out of date or not from this server (CSRF token): reload the page")
+    check_csrf(request, form.get("csrf", ""))
     return who
 
 

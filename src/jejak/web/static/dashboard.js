@@ -20,7 +20,7 @@
       li.appendChild(jejak.el("div", { "class": "progress" }, p.files + " files, " + p.leaves_done +
         " items done, " + p.warnings + " warnings, " + Math.round(p.seconds) + " s"));
       li.appendChild(bar);
-    } else if (job.status === "done" && job.result) {
+    } else if (job.status === "finished" && job.result) {
       const r = job.result;
       const files = (r.files !== undefined) ? r.files : "";
       li.appendChild(jejak.el("div", { "class": "progress" }, "finished " + (job.finished_at || "").slice(0, 16).replace("T", " ") +
