@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: screenshots install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server clean
+.PHONY: screenshots install demo test lint typecheck pytest bench bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server bench-ui clean
 
 install: $(STAMP)
 
@@ -122,7 +122,7 @@ pytest: install
 
 test: lint typecheck pytest
 
-bench: bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server
+bench: bench-ingest bench-index bench-lists bench-robustness bench-video bench-audio bench-scene bench-server bench-ui
 
 bench-ingest: install
 	$(BIN)/python benchmarks/ingest.py
@@ -147,6 +147,9 @@ bench-audio: install
 
 bench-scene: install
 	$(BIN)/python benchmarks/scene.py
+
+bench-ui: install
+	$(BIN)/python benchmarks/ui.py
 
 bench-server: install
 	$(BIN)/python benchmarks/server.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from jejak.config import Settings
@@ -42,4 +44,32 @@ def triage_case(store: Store, settings: Settings, case: str) -> list[dict[str, A
     )
 
 
-__all__ = ["reviewer_categories", "triage_case", "triage_summary"]
+class TriageCache:
+    """The triage records of the last few cases read, kept while their ``triage_fingerprint`` stays the same:
+    the review UI asks for a case's triage on every page (grid pages, dashboard, item, report), and a case of
+    100,000 contents takes seconds to triage, its fingerprint milliseconds. Records are shared: callers must
+    not change them."""
+
+    def __init__(self, cases: int = 4) -> None:
+        self.cases = cases
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, tuple[tuple[Any, ...], list[dict[str, Any]]]] = OrderedDict()
+
+    def records(self, store: Store, settings: Settings, case: str) -> list[dict[str, Any]]:
+        row = store.get_case(case)
+        mark = store.matches.triage_fingerprint(row.id)
+        with self._lock:
+            kept = self._kept.get(row.name)
+            if kept is not None and kept[0] == mark:
+                self._kept.move_to_end(row.name)
+                return kept[1]
+        records = triage_case(store, settings, row.name)
+        with self._lock:
+            self._kept[row.name] = (mark, records)
+            self._kept.move_to_end(row.name)
+            while len(self._kept) > self.cases:
+                self._kept.popitem(last=False)
+        return records
+
+
+__all__ = ["TriageCache", "reviewer_categories", "triage_case", "triage_summary"]

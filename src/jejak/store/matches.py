@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 
 from jejak.model.lists import Hit
 from jejak.store import schema as t
@@ -151,6 +151,27 @@ class MatchStore:
                     }
                 item["instances"].append({"exhibit": r[11], "path": r[12], "deleted": bool(r[13])})
         return list(out.values())
+
+    def triage_fingerprint(self, case_id: int) -> tuple[Any, ...]:
+        """What a case's triage depends on, in a few cheap aggregates: its files (ingest only adds them),
+        every hit (a match replaces a case's hits, with a new ``matched_at``), list versions and lists (an
+        import removes or re-categorises entries, ``lists rm`` drops a list), and assertions (categories are
+        appended). Two equal fingerprints mean the triage records are the same; any write anywhere may
+        change it (conservative), and it costs a scan of the hit table, not a triage."""
+        fi, ex, m, lv = t.file_instance, t.exhibit, t.match_hit, t.list_version
+        hl, a = t.hash_list, t.assertion
+        with self.engine.connect() as conn:
+            files = conn.execute(
+                select(func.count(), func.max(fi.c.id))
+                .select_from(fi)
+                .join(ex, ex.c.id == fi.c.exhibit_id)
+                .where(ex.c.case_id == case_id)
+            ).one()
+            hits = conn.execute(select(func.count(), func.max(m.c.id), func.max(m.c.matched_at))).one()
+            lists = conn.execute(select(func.count(), func.max(lv.c.id))).one()
+            n_lists = conn.execute(select(func.count()).select_from(hl)).scalar_one()
+            said = conn.execute(select(func.max(a.c.id))).scalar_one()
+        return (*files, *hits, *lists, n_lists, said)
 
     def case_hits(self, case_id: int) -> list[dict[str, Any]]:
         """Hits of the case's contents on active entries, with the entry and the list."""

@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from jejak.api.cases import read_case, viewed
-from jejak.api.context import ctx
+from jejak.api.context import ServerContext, ctx
 from jejak.api.links import Viewer as LinkViewer
 from jejak.api.links import alert_view
 from jejak.services import graph
 from jejak.services.accounts import Perm, Principal, visible_cases
-from jejak.services.triage import triage_case, triage_summary
+from jejak.services.triage import TriageCache, triage_summary
 from jejak.store import schema as t
 from jejak.store.sql import CaseRow, Store
 from jejak.web.render import page
@@ -33,13 +33,17 @@ def alert_count(store: Store, case_id: int) -> int:
         return int(conn.execute(q).scalar_one())
 
 
-def case_counts(
-    store: Store, settings: Any, row: CaseRow, records: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """A case's counts for the list and the dashboard: files, contents, new, known, known-good, alerts
-    (``records``: the case's triage records when the caller has them already)."""
+def triage_of(c: ServerContext, row: CaseRow) -> list[dict[str, Any]]:
+    """The case's triage records (``services.triage``), kept by the server while the case's data stays the
+    same (``TriageCache``): every page of the UI reads them. Shared: not to be changed."""
+    return c.shared("triage_cache", TriageCache).records(c.store, c.settings, row.name)
+
+
+def case_counts(c: ServerContext, row: CaseRow) -> dict[str, Any]:
+    """A case's counts for the list and the dashboard: files, contents, new, known, known-good, alerts."""
+    store = c.store
     s = store.case_summary(row.id)
-    tri = triage_summary(records if records is not None else triage_case(store, settings, row.name))
+    tri = triage_summary(triage_of(c, row))
     return {
         "files": s["files"],
         "contents": s["unique_contents"],
@@ -64,7 +68,7 @@ def case_list(request: Request, who: Viewer) -> Response:
     c = ctx(request)
     rows = visible_cases(c.store, who)
     viewed(request, who, None)
-    items = [{"row": r, "own": own(r, who), "counts": case_counts(c.store, c.settings, r)} for r in rows]
+    items = [{"row": r, "own": own(r, who), "counts": case_counts(c, r)} for r in rows]
     return page(request, "cases.html", who, cases=items)
 
 
@@ -72,7 +76,7 @@ def case_list(request: Request, who: Viewer) -> Response:
 def dashboard(case: str, request: Request, who: Viewer) -> HTMLResponse:
     c = ctx(request)
     row = read_case(request, who, case)
-    counts = case_counts(c.store, c.settings, row)
+    counts = case_counts(c, row)
     warnings = list(c.store.iter_warnings(row.id, None))
     return page(
         request,

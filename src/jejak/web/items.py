@@ -26,8 +26,7 @@ from jejak.model.pathspec import Segment
 from jejak.services import records
 from jejak.services.graph import query_links
 from jejak.services.review import category_history
-from jejak.services.triage import triage_case
-from jejak.web.cases import own
+from jejak.web.cases import own, triage_of
 from jejak.web.render import page
 from jejak.web.session import Viewer
 from jejak.web.triage import (
@@ -110,7 +109,7 @@ def item_page(case: str, sha256: str, request: Request, who: Viewer) -> HTMLResp
     if not SHA256.fullmatch(sha):
         raise NotFound(f"no content with SHA-256 {sha256} in this case")
     c.store.media.content_id(sha, row.id)  # NotFound unless the case holds it
-    recs = triage_case(c.store, c.settings, row.name)
+    recs = triage_of(c, row)
     rec = next((r for r in recs if r["sha256"] == sha), None)
     if rec is None:  # held a moment ago: removed meanwhile
         raise NotFound(f"no content with SHA-256 {sha} in this case")

@@ -22,7 +22,7 @@ from jejak.api.lists import People, import_upload, read_upload
 from jejak.model.lists import SCHEMES
 from jejak.services import lists as svc
 from jejak.services.accounts import Perm, Principal, visible_cases
-from jejak.services.triage import triage_case
+from jejak.web.cases import triage_of
 from jejak.web.render import page
 from jejak.web.reports import category_label
 from jejak.web.session import Viewer, check_csrf
@@ -58,7 +58,7 @@ def _conflicts(request: Request, who: Principal) -> list[dict[str, Any]]:
     c = ctx(request)
     out = []
     for row in visible_cases(c.store, who):
-        found = [r for r in triage_case(c.store, c.settings, row.name) if r["conflict"]]
+        found = [r for r in triage_of(c, row) if r["conflict"]]
         if not found:
             continue
         viewed(request, who, row.name, conflicts=len(found))

@@ -21,9 +21,8 @@ from jejak.errors import ConfigError, NotFound
 from jejak.services import audit, graph
 from jejak.services.accounts import Principal, case_for
 from jejak.services.media import preview_image
-from jejak.services.triage import triage_case
 from jejak.store.sql import CaseRow
-from jejak.web.cases import case_counts
+from jejak.web.cases import case_counts, triage_of
 from jejak.web.pdf import Alert, Count, Item, Link, Report, RuleLinks, render_pdf
 from jejak.web.render import HEADERS, page
 from jejak.web.session import Viewer
@@ -120,8 +119,8 @@ def options(items: str, show: str) -> tuple[str, str]:
 def build_report(c: ServerContext, who: Principal, row: CaseRow, selection: str, show: str) -> Report:
     """The report of case ``row`` for ``who`` (who may read it: ``case_for`` was asked)."""
     store = c.store
-    records = triage_case(store, c.settings, row.name)
-    n = case_counts(store, c.settings, row, records)
+    records = triage_of(c, row)
+    n = case_counts(c, row)
     tri = n["triage"]
     counts = (
         Count("files", "Files", n["files"]),

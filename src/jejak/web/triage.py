@@ -26,10 +26,9 @@ from jejak.match.triage import STATUS_ORDER
 from jejak.model.lists import SCHEMES
 from jejak.services.accounts import Perm, Principal
 from jejak.services.review import case_scheme, valid_codes
-from jejak.services.triage import triage_case
 from jejak.store import schema as t
 from jejak.store.sql import CaseRow, Store
-from jejak.web.cases import own
+from jejak.web.cases import own, triage_of
 from jejak.web.render import page
 from jejak.web.session import Viewer
 
@@ -238,7 +237,7 @@ def triage_page(
     row = read_case(request, who, case)  # first: another agency's case is "not found", whatever is asked
     if status is not None and status not in STATUSES:
         raise ConfigError(f"status must be new, known or known_good, not {status!r}")
-    records = triage_case(c.store, c.settings, row.name)
+    records = triage_of(c, row)
     scheme = case_scheme(records)
     if stack:
         tiles = [r for r in records if r["stack"]["id"] == stack]
