@@ -3,6 +3,7 @@ machine is shared), the machine's description, and writing one section of docs/b
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 import re
@@ -73,3 +74,14 @@ def write_section(heading: str, body: str) -> None:
         text = text.rstrip() + "\n\n" + body
     DOCS.parent.mkdir(parents=True, exist_ok=True)
     DOCS.write_text(text)
+
+
+def publish(heading: str, command: str, watch: Stopwatch, text: str, libraries: str) -> None:
+    """Write ``text`` as the section ``heading`` of docs/benchmarks.md, under the command that produced it,
+    its wall time (and the other processes' CPU meanwhile), the date and the machine."""
+    body = (
+        f"{heading}\n\nCommand: `{command}` ({watch.text()})  \n"
+        f"Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}  \n"
+        f"Machine: {machine(libraries)}\n\n{text}\n"
+    )
+    write_section(heading, body)

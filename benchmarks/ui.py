@@ -16,7 +16,7 @@ pictures: triage reads hashes and hits).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -111,12 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"total {watch.text()}")
     if args.write_docs:
         command = "python benchmarks/ui.py" + (" --quick" if args.quick else "")
-        body = (
-            f"{SECTION}\n\nCommand: `{command}` ({watch.text()})  \n"
-            f"Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}  \n"
-            f"Machine: {benchkit.machine('SQLite ' + __import__('sqlite3').sqlite_version)}\n\n{text}\n"
-        )
-        benchkit.write_section(SECTION, body)
+        benchkit.publish(SECTION, command, watch, text, "SQLite " + sqlite3.sqlite_version)
     return 0
 
 
