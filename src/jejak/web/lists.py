@@ -23,8 +23,7 @@ from jejak.model.lists import SCHEMES
 from jejak.services import lists as svc
 from jejak.services.accounts import Perm, Principal, visible_cases
 from jejak.web.cases import triage_of
-from jejak.web.render import page
-from jejak.web.reports import category_label
+from jejak.web.render import category_label, page
 from jejak.web.session import Viewer, check_csrf
 
 router = APIRouter()

@@ -44,6 +44,13 @@ def _size(value: Any) -> str:
     return f"{n:.1f} TB"
 
 
+def category_label(cat: dict[str, Any] | None) -> str | None:
+    """``vic-us 1 · CAM``: a category record (triage's ``{scheme, code, label}``) as people read it."""
+    if not cat:
+        return None
+    return f"{cat['scheme']} {cat['code']} · {cat['label']}"
+
+
 def _short(value: Any, n: int = 12) -> str:
     s = "" if value is None else str(value)
     return s if len(s) <= n else s[:n] + "…"

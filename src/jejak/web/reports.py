@@ -24,7 +24,7 @@ from jejak.services.media import preview_image
 from jejak.store.sql import CaseRow
 from jejak.web.cases import case_counts, triage_of
 from jejak.web.pdf import Alert, Count, Item, Link, Report, RuleLinks, render_pdf
-from jejak.web.render import HEADERS, page
+from jejak.web.render import HEADERS, category_label, page
 from jejak.web.session import Viewer
 
 router = APIRouter()
@@ -40,13 +40,6 @@ SELECTIONS = {
 }
 SHOWS = {"hashes": "hashes only", "thumbnails": "blurred greyscale thumbnails (and hashes)"}
 STATUS_LABELS = {"new": "New", "known": "Known", "known_good": "Known-good"}
-
-
-def category_label(cat: dict[str, Any] | None) -> str | None:
-    """``vic-us 1 · CAM``: a category record as people read it."""
-    if not cat:
-        return None
-    return f"{cat['scheme']} {cat['code']} · {cat['label']}"
 
 
 def _end(end: dict[str, Any]) -> str:

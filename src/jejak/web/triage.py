@@ -29,7 +29,7 @@ from jejak.services.review import case_scheme, valid_codes
 from jejak.store import schema as t
 from jejak.store.sql import CaseRow, Store
 from jejak.web.cases import own, triage_of
-from jejak.web.render import page
+from jejak.web.render import category_label, page
 from jejak.web.session import Viewer
 
 router = APIRouter()
@@ -143,7 +143,7 @@ def hit_view(h: dict[str, Any]) -> dict[str, Any]:
 
 
 def category_text(cat: dict[str, Any] | None) -> str:
-    return f"{cat['scheme']} {cat['code']} · {cat['label']}" if cat else "uncategorised"
+    return category_label(cat) or "uncategorised"
 
 
 def details(rec: dict[str, Any]) -> dict[str, Any]:
