@@ -57,7 +57,7 @@ def read_case(request: Request, who: Principal, case: str) -> CaseRow:
     return row
 
 
-def _alert_count(store: Store, case_id: int) -> int:
+def alert_count(store: Store, case_id: int) -> int:
     with store.engine.connect() as conn:
         q = select(func.count()).select_from(t.alert).where(t.alert.c.case_id == case_id)
         return int(conn.execute(q).scalar_one())
@@ -87,11 +87,13 @@ def _case(row: CaseRow, who: Principal) -> dict[str, Any]:
         "agency": row.agency,
         "description": row.description,
         "created_at": row.created_at.isoformat(),
-        "own": _owner(row, who),
+        "own": owner(row, who),
     }
 
 
-def _owner(row: CaseRow, who: Principal) -> bool:
+def owner(row: CaseRow, who: Principal) -> bool:
+    """Whether ``who`` is of the case's own agency (or the local operator): it may change the case, and
+    sees whom it is shared with."""
     return who.is_local or row.agency == who.agency
 
 
@@ -107,7 +109,7 @@ def list_cases(request: Request, who: Caller, pg: Paging) -> dict[str, Any]:
         s = store.case_summary(row.id)
         counts = {k: s[k] for k in ("files", "unique_contents", "warnings")}
         return _case(row, who) | {
-            "counts": counts | {"exhibits": len(s["exhibits"]), "alerts": _alert_count(store, row.id)}
+            "counts": counts | {"exhibits": len(s["exhibits"]), "alerts": alert_count(store, row.id)}
         }
 
     return pg.of(item(r) for r in rows)
@@ -136,8 +138,8 @@ def get_case(case: str, request: Request, who: Caller) -> dict[str, Any]:
     c = ctx(request)
     row = read_case(request, who, case)
     by_status = triage_summary(triage_case(c.store, c.settings, row.name))["by_status"]
-    summary = c.store.case_summary(row.id) | by_status | {"alerts": _alert_count(c.store, row.id)}
-    shared = c.store.accounts.shared_with(row.id) if _owner(row, who) else None
+    summary = c.store.case_summary(row.id) | by_status | {"alerts": alert_count(c.store, row.id)}
+    shared = c.store.accounts.shared_with(row.id) if owner(row, who) else None
     return _case(row, who) | {"shared_with": shared, "summary": summary}
 
 
@@ -156,7 +158,7 @@ def list_shares(case: str, request: Request, who: Caller) -> dict[str, Any]:
     """The agencies the case is shared with (its own agency only)."""
     store = ctx(request).store
     row = case_for(store, who, case)
-    if not _owner(row, who):
+    if not owner(row, who):
         raise AccessDenied(f"only {row.agency} sees whom case {row.name!r} is shared with")
     viewed(request, who, row.name)
     return _shares(store, row)

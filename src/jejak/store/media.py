@@ -166,3 +166,19 @@ class MediaStore:
         if data is None:
             raise NotFound(f"no {kind} stored for content {sha256}")
         return bytes(data)
+
+    def preview_kinds(self, shas: Sequence[str]) -> dict[str, str]:
+        """SHA-256 -> the kind of preview stored for it (``thumbnail``, ``contact_sheet``), for those of
+        ``shas`` that have one (a text or an undecodable picture has none)."""
+        p, c = t.content_preview.c, t.content.c
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(shas), 500):
+                q = (
+                    select(c.sha256, p.kind)
+                    .join(t.content_preview, p.content_id == c.id)
+                    .where(c.sha256.in_(list(shas[i : i + 500])))
+                )
+                for sha, kind in conn.execute(q):
+                    out.setdefault(str(sha), str(kind))
+        return out

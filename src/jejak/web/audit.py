@@ -5,8 +5,7 @@ and reading it is audited in turn (``audit_view``), as the API does."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -47,7 +46,8 @@ def audit_page(
     found = show(
         store, who, case=case_, action=action_, actor=actor_, before=before, newest_first=True, limit=PAGE + 1
     )
-    entries = [e.as_dict() for e in found[:PAGE]]
+    shown = found[:PAGE]
+    entries = [e.as_dict() | {"detail_json": e.detail or ""} for e in shown]  # detail as stored: canonical
     filters = {k: v for k, v in (("case", case_), ("actor", actor_), ("action", action_)) if v}
     older = urlencode({**filters, "before": entries[-1]["seq"]}) if len(found) > PAGE else None
     checked = verify_trail(store) if verify else None
@@ -69,7 +69,7 @@ def audit_page(
         request,
         "audit.html",
         who,
-        entries=[{**e, "detail_json": _compact(e["detail"])} for e in entries],
+        entries=entries,
         filters={"case": case_ or "", "actor": actor_ or "", "action": action_ or ""},
         actions=ACTIONS,
         before=before,
@@ -77,13 +77,4 @@ def audit_page(
         newest=urlencode(filters),
         verified=checked,
         scope="every agency" if who.is_local else who.agency,
-    )
-
-
-def _compact(detail: Any) -> str:
-    """An entry's detail as compact JSON (as stored: sorted keys, no spaces)."""
-    return (
-        ""
-        if detail is None
-        else json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     )

@@ -8,29 +8,21 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 
-from jejak.api.cases import read_case, viewed
+from jejak.api.cases import alert_count, owner, read_case, viewed
 from jejak.api.context import ServerContext, ctx
 from jejak.api.links import Viewer as LinkViewer
 from jejak.api.links import alert_view
 from jejak.services import graph
-from jejak.services.accounts import Perm, Principal, visible_cases
+from jejak.services.accounts import Perm, visible_cases
 from jejak.services.triage import TriageCache, triage_summary
-from jejak.store import schema as t
-from jejak.store.sql import CaseRow, Store
+from jejak.store.sql import CaseRow
 from jejak.web.render import page
 from jejak.web.session import Viewer
 
 router = APIRouter()
 
 WARNINGS_SHOWN = 50
-
-
-def alert_count(store: Store, case_id: int) -> int:
-    with store.engine.connect() as conn:
-        q = select(func.count()).select_from(t.alert).where(t.alert.c.case_id == case_id)
-        return int(conn.execute(q).scalar_one())
 
 
 def triage_of(c: ServerContext, row: CaseRow) -> list[dict[str, Any]]:
@@ -56,10 +48,6 @@ def case_counts(c: ServerContext, row: CaseRow) -> dict[str, Any]:
     }
 
 
-def own(row: CaseRow, who: Principal) -> bool:
-    return who.is_local or row.agency == who.agency
-
-
 @router.get("/", response_class=HTMLResponse)
 def case_list(request: Request, who: Viewer) -> Response:
     """The cases the user's agency sees; an auditor (no case data) lands on the audit trail instead."""
@@ -68,7 +56,7 @@ def case_list(request: Request, who: Viewer) -> Response:
     c = ctx(request)
     rows = visible_cases(c.store, who)
     viewed(request, who, None)
-    items = [{"row": r, "own": own(r, who), "counts": case_counts(c, r)} for r in rows]
+    items = [{"row": r, "own": owner(r, who), "counts": case_counts(c, r)} for r in rows]
     return page(request, "cases.html", who, cases=items)
 
 
@@ -83,12 +71,11 @@ def dashboard(case: str, request: Request, who: Viewer) -> HTMLResponse:
         "dashboard.html",
         who,
         case=row,
-        own=own(row, who),
+        own=owner(row, who),
         counts=counts,
         summary=counts["triage"],
         alerts=[alert_view(LinkViewer(c.store, who), a) for a in graph.alerts(c.store, row.name)],
         warnings=warnings[:WARNINGS_SHOWN],
         warnings_total=len(warnings),
-        exhibits=c.store.case_summary(row.id)["exhibits"],
-        can_ingest=Perm.cases_write in who.perms and own(row, who),
+        can_ingest=Perm.cases_write in who.perms and owner(row, who),
     )

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from jejak.api.cases import read_case
+from jejak.api.cases import owner, read_case
 from jejak.api.context import ctx
 from jejak.api.links import Viewer as LinkViewer
 from jejak.api.links import assertion_view, link_view
@@ -26,7 +26,7 @@ from jejak.model.pathspec import Segment
 from jejak.services import records
 from jejak.services.graph import query_links
 from jejak.services.review import category_history
-from jejak.web.cases import own, triage_of
+from jejak.web.cases import triage_of
 from jejak.web.render import page
 from jejak.web.session import Viewer
 from jejak.web.triage import (
@@ -35,7 +35,6 @@ from jejak.web.triage import (
     category_text,
     describe_evidence,
     hit_view,
-    previews_of,
 )
 
 router = APIRouter()
@@ -140,14 +139,14 @@ def item_page(case: str, sha256: str, request: Request, who: Viewer) -> HTMLResp
         "item.html",
         who,
         case=row,
-        own=own(row, who),
+        own=owner(row, who),
         sha=sha,
         rec=rec,
         cat_text=category_text,
         hits=[hit_view(h) for h in rec["hits"]],
         files=[{**f, "chain": chain(f["pathspec"])} for f in files],
         exif=exif,
-        preview=previews_of(c.store, [sha]).get(sha),
+        preview=c.store.media.preview_kinds([sha]).get(sha),
         links=links,
         assertions=assertions,
         categories=category_history(c.store, who, row.name, sha),

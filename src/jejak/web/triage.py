@@ -17,18 +17,16 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
-from jejak.api.cases import STATUSES, read_case
+from jejak.api.cases import STATUSES, owner, read_case
 from jejak.api.context import ctx
 from jejak.errors import ConfigError, NotFound
 from jejak.match.triage import STATUS_ORDER
 from jejak.model.lists import SCHEMES
 from jejak.services.accounts import Perm, Principal
 from jejak.services.review import case_scheme, valid_codes
-from jejak.store import schema as t
-from jejak.store.sql import CaseRow, Store
-from jejak.web.cases import own, triage_of
+from jejak.store.sql import CaseRow
+from jejak.web.cases import triage_of
 from jejak.web.render import category_label, page
 from jejak.web.session import Viewer
 
@@ -157,23 +155,6 @@ def details(rec: dict[str, Any]) -> dict[str, Any]:
     return {**{k: rec[k] for k in keep}, "hits": [hit_view(h) for h in rec["hits"]]}
 
 
-def previews_of(store: Store, shas: Sequence[str]) -> dict[str, str]:
-    """SHA-256 -> the kind of preview stored for it (``thumbnail``, ``contact_sheet``), for those that have
-    one (a text or an undecodable picture has none: its tile shows its kind instead)."""
-    c, p = t.content.c, t.content_preview.c
-    out: dict[str, str] = {}
-    with store.engine.connect() as conn:
-        for i in range(0, len(shas), 500):
-            q = (
-                select(c.sha256, p.kind)
-                .join(t.content_preview, p.content_id == c.id)
-                .where(c.sha256.in_(list(shas[i : i + 500])))
-            )
-            for sha, kind in conn.execute(q):
-                out.setdefault(str(sha), str(kind))
-    return out
-
-
 def key_map(scheme: str) -> list[dict[str, str]]:
     """The number keys of a scheme's codes: a numeric code is its own key (vic-us 0-4); other schemes'
     codes take the keys 1, 2, ... in order (uk: 1 A, 2 B, 3 C)."""
@@ -190,7 +171,7 @@ def abilities(who: Principal, row: CaseRow) -> dict[str, bool]:
     """What the viewer may do on the case's media, so that the page offers nothing the API would refuse:
     reveal and play (``review``), categorise (``review`` in its own agency's case), assert (``cases:write``
     in its own agency's case)."""
-    mine = own(row, who)
+    mine = owner(row, who)
     reveal = Perm.review in who.perms
     return {
         "reveal": reveal,
@@ -254,7 +235,7 @@ def triage_page(
     pages = max(1, ceil(len(tiles) / per))
     page_no = min(page_no, pages)
     on_page = tiles[(page_no - 1) * per : page_no * per]
-    previews = previews_of(c.store, [r["sha256"] for r in on_page])
+    previews = c.store.media.preview_kinds([r["sha256"] for r in on_page])
     counts = {s: 0 for s in STATUS_ORDER}
     for r in records:
         counts[r["status"]] += 1
@@ -265,7 +246,7 @@ def triage_page(
         "triage.html",
         who,
         case=row,
-        own=own(row, who),
+        own=owner(row, who),
         tiles=[
             {
                 **r,
