@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -96,9 +97,25 @@ class Store:
         cfg = Config(os.path.join(here, "alembic.ini"))
         cfg.set_main_option("script_location", here)
         try:
-            with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with self.engine.connect() as conn:
+                raw = conn.connection.dbapi_connection
+                # pysqlite commits before each CREATE or ALTER by itself: a migration killed half way would
+                # leave tables without their version row, and the next open would fail on them. One
+                # explicit transaction makes the whole upgrade all or nothing.
+                legacy = raw.isolation_level if isinstance(raw, sqlite3.Connection) else None
+                if isinstance(raw, sqlite3.Connection):
+                    raw.isolation_level = None
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+                finally:
+                    if isinstance(raw, sqlite3.Connection):
+                        raw.isolation_level = legacy
         except (OperationalError, ProgrammingError) as exc:
             raise StoreError(f"cannot open or migrate the database: {exc.orig}") from exc
 
