@@ -91,12 +91,14 @@ class RobustStage:
     search: Callable[[Any, Any], list[tuple[int, float]]]  # every verified candidate: (ref id, score)
     threshold: float  # default: a pair matches when score >= threshold
     label: str
+    corroborated: tuple[float, int] | None = None  # (score, PDQ distance): both at most this far also match
 
 
 def robust_stage() -> tuple[RobustStage | None, str]:
     """jejak's robust stage as (describe reference, describe query, build, search, default threshold), or
     None and the reason when it is missing, incomplete or its API differs from what this expects:
-    ``describe(img)`` (and optionally ``describe_query(img)``) in ``jejak.hashing.robust``;
+    ``describe(img)`` (and optionally ``describe_query(img)`` and ``describe_enlarged(img)``, a small
+    query's second descriptor for ``search(..., enlarged=)``) in ``jejak.hashing.robust``;
     ``RobustMatcher.build([(ref_id, descriptor)])`` and ``matcher.search(descriptor[, min_score])`` returning
     hits with ``.ref_id`` and ``.score`` in ``jejak.match.robust``; the default threshold from the setting
     ``robust_min_score`` or the module's ``MIN_SCORE``. It is tried on two small pictures first."""
@@ -104,18 +106,26 @@ def robust_stage() -> tuple[RobustStage | None, str]:
         hashing = importlib.import_module("jejak.hashing.robust")
         matching = importlib.import_module("jejak.match.robust")
         describe_ref: Callable[[Image.Image], Any] = hashing.describe
-        describe_query: Callable[[Image.Image], Any] = getattr(hashing, "describe_query", describe_ref)
+        describe_one: Callable[[Image.Image], Any] = getattr(hashing, "describe_query", describe_ref)
         matcher_cls = matching.RobustMatcher
         threshold = getattr(Settings(), "robust_min_score", None)
         if threshold is None:
             threshold = matching.MIN_SCORE
-        takes_min = "min_score" in inspect.signature(matcher_cls.search).parameters
+        params = inspect.signature(matcher_cls.search).parameters
+        takes_min = "min_score" in params
+        # a small query's second, enlarged descriptor, searched beside the first (as `jejak match` does)
+        enlarge = getattr(hashing, "describe_enlarged", None) if "enlarged" in params else None
+
+        def describe_query(img: Image.Image) -> Any:
+            return (describe_one(img), enlarge(img) if enlarge is not None else None)
 
         def build(items: list[tuple[int, Any]]) -> Any:
             return matcher_cls.build(items)
 
-        def search(matcher: Any, desc: Any) -> list[tuple[int, float]]:
-            hits = matcher.search(desc, min_score=-(10**9)) if takes_min else matcher.search(desc)
+        def search(matcher: Any, query: Any) -> list[tuple[int, float]]:
+            desc, big = query
+            kw: dict[str, Any] = {"enlarged": big} if big is not None else {}
+            hits = matcher.search(desc, min_score=-(10**9), **kw) if takes_min else matcher.search(desc, **kw)
             return [(int(h.ref_id), float(h.score)) for h in hits]
 
         pics = [procedural_image(7, 320, 240, "shapes"), procedural_image(8, 320, 240, "room")]
@@ -125,8 +135,15 @@ def robust_stage() -> tuple[RobustStage | None, str]:
             return None, "the robust stage did not find a cropped copy in its smoke test"
     except Exception as exc:  # any failure means: report (c) without the robust stage
         return None, f"{type(exc).__name__}: {exc}"
+    settings = Settings()
+    weak = getattr(settings, "robust_corroborated_score", None)
+    close = getattr(settings, "robust_corroborated_pdq", None)
+    corroborated = (float(weak), int(close)) if weak is not None and close is not None else None
     label = f"robust score >= {threshold:g} ({matching.__name__})"
-    return RobustStage(describe_ref, describe_query, build, search, float(threshold), label), ""
+    if corroborated is not None:
+        label += f", or robust >= {corroborated[0]:g} with PDQ <= {corroborated[1]} ('orb+pdq')"
+    stage = RobustStage(describe_ref, describe_query, build, search, float(threshold), label, corroborated)
+    return stage, ""
 
 
 # --- hashing in worker processes -------------------------------------------------------------------------
@@ -343,6 +360,7 @@ class RobustScores:
     genuine: NDArray[np.float64]  # per query: its base's score, NaN when not verified (never matches)
     impostor_outside: NDArray[np.float64]  # impostor scores of pairs PDQ does not already match
     impostor_all: NDArray[np.float64]
+    outside_keys: NDArray[np.int64]  # query * R + reference of each impostor_outside score
 
 
 def robust_scores(
@@ -360,7 +378,21 @@ def robust_scores(
                 scores.append(score)
     key_arr, score_arr = np.asarray(keys, np.int64), np.asarray(scores, np.float64)
     inside = np.isin(key_arr, close_pairs)
-    return RobustScores(genuine, score_arr[~inside], score_arr)
+    return RobustScores(genuine, score_arr[~inside], score_arr, key_arr[~inside])
+
+
+def pair_distances(
+    keys: NDArray[np.int64], queries: U64, refs: U64, gate: NDArray[np.bool_]
+) -> NDArray[np.int64]:
+    """PDQ distance (closest of the query's variants) of each (query * R + reference) pair; NEVER for a
+    query the quality gate holds back."""
+    nr = refs.shape[0]
+    qi, ri = keys // nr, keys % nr
+    d: NDArray[np.int64] = (
+        np.bitwise_count(queries[qi] ^ refs[ri][:, None, :]).sum(axis=2).min(axis=1).astype(np.int64)
+    )
+    d[gate[qi]] = NEVER
+    return d
 
 
 def robust_threshold_at(rs: RobustScores, pdq_false: int, impostors: int, target: float) -> float | None:
@@ -524,10 +556,23 @@ def evaluate(r: Run) -> tuple[list[Method], dict[str, Any]]:
         methods.append(m)
         return methods, info
     rs = robust_scores(r.query_hits, truth, sc.close_pairs, nr)
-    pdq_false = len(sc.close_pairs)
     pdq_match = sc.genuine <= PDQ_THRESHOLD
+    corroborated = np.zeros_like(pdq_match)
+    info["corroborated_genuine"] = info["corroborated_impostors"] = 0
+    if r.stage.corroborated is not None:  # weak verification + close PDQ: matches at every robust threshold
+        weak, close = r.stage.corroborated
+        corroborated = (rs.genuine >= weak) & (sc.genuine <= close)
+        imp = (rs.impostor_outside >= weak) & (
+            pair_distances(rs.outside_keys, q_jejak, ref_jejak, gate) <= close
+        )
+        info["corroborated_impostors"] = int(imp.sum())
+        rs = RobustScores(rs.genuine, rs.impostor_outside[~imp], rs.impostor_all, rs.outside_keys[~imp])
+        pdq_match = pdq_match | corroborated
+    info["corroborated_genuine"] = int((corroborated & ~(rs.genuine >= r.stage.threshold)).sum())
+    pdq_false = len(sc.close_pairs) + info["corroborated_impostors"]
     s0 = r.stage.threshold
     false = pdq_false + int((rs.impostor_outside >= s0).sum())
+    also = "" if r.stage.corroborated is None else " or orb+pdq"
     at: dict[float, NDArray[np.bool_]] = {}
     thresholds: dict[float, str] = {}
     for target in TARGETS:
@@ -538,7 +583,7 @@ def evaluate(r: Run) -> tuple[list[Method], dict[str, Any]]:
         else:
             at[target] = pdq_match | (rs.genuine >= s)
             robust = "any verified candidate" if s == -np.inf else f"robust >= {s:g}"
-            thresholds[target] = f"PDQ <= {PDQ_THRESHOLD} or {robust}"
+            thresholds[target] = f"PDQ <= {PDQ_THRESHOLD} or {robust}{also}"
     methods.append(
         Method(
             "c",
@@ -548,7 +593,7 @@ def evaluate(r: Run) -> tuple[list[Method], dict[str, Any]]:
             false / impostors,
             false,
             thresholds,
-            f"PDQ <= {PDQ_THRESHOLD} or robust >= {s0:g}",
+            f"PDQ <= {PDQ_THRESHOLD} or robust >= {s0:g}{also}",
         )
     )
     info["robust_impostor_hits"] = len(rs.impostor_all)
@@ -631,13 +676,14 @@ def scale_cost(r: Run, refs: int, queries: int) -> ScaleCost | None:
         )
     unknown = [r.stage.describe_query(item.image()) for item in ds.distractor_items(queries, r.args.seed + 1)]
 
-    def timed(matcher: Any, desc: Any) -> tuple[float, list[int]]:
+    def timed(matcher: Any, query: Any) -> tuple[float, list[int]]:
+        desc, extra = query
         t0 = time.perf_counter()
-        hits = matcher.search(desc)
+        hits = matcher.search(desc, enlarged=extra) if extra is not None else matcher.search(desc)
         return 1000 * (time.perf_counter() - t0), [h.ref_id % n for h in hits]
 
-    small.search(known[0][1])  # warm up (the index merges its tail on the first query)
-    big.search(known[0][1])
+    timed(small, known[0][1])  # warm up (the index merges its tail on the first query)
+    timed(big, known[0][1])
     known_ms, small_ms, found = [], [], 0
     for b, desc in known:
         ms, ids = timed(big, desc)
@@ -701,6 +747,13 @@ def report(
             f"{info['robust_genuine_verified']:,} of {info['nq']:,}; impostor pairs verified: "
             f"{info['robust_impostor_hits']:,}."
         )
+        if r.stage.corroborated is not None:
+            weak, close = r.stage.corroborated
+            add(
+                f"Corroborated ('orb+pdq': robust >= {weak:g} under {r.stage.threshold:g}, PDQ <= {close}): "
+                f"{info['corroborated_genuine']:,} queries matched only so; impostor pairs corroborated: "
+                f"{info['corroborated_impostors']:,}."
+            )
     add(
         f"(c)'s quality gate (query PDQ quality < {r.quality_gate}: no PDQ match) held back "
         f"{info['gated']:,} queries."

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         14, description="verified, geometrically consistent inliers a robust-stage hit needs"
     )
     robust_shortlist: int = Field(16, description="candidates per image that are geometrically verified")
+    robust_corroborated_score: int = Field(
+        8,
+        description="a weaker robust-stage verification (at least this score, under robust_min_score) is a "
+        "hit when the pair's PDQ also comes close (robust_corroborated_pdq): algorithm 'orb+pdq'",
+    )
+    robust_corroborated_pdq: int = Field(
+        48,
+        description="PDQ distance (closest dihedral variant) that corroborates a weaker robust verification",
+    )
     video_enabled: bool = Field(
         True, description="hash videos at ingest: vPDQ frame hashes, container metadata, contact sheet"
     )

@@ -10,11 +10,13 @@ from PIL import Image
 
 from jejak.hashing.robust import (
     COARSE_FEATURES,
+    ENLARGE_BELOW,
     MAX_SIDE,
     QUERY_FEATURES,
     REF_FEATURES,
     RobustDescriptor,
     describe,
+    describe_enlarged,
     describe_query,
     trim_box,
 )
@@ -126,3 +128,19 @@ def test_trim_finds_a_blurred_fill(style: str) -> None:
     tol = 0.03 * padded.width
     assert abs(x0 - bw) <= tol and abs(y0 - bh) <= tol
     assert abs(x1 - (bw + img.width)) <= tol and abs(y1 - (bh + img.height)) <= tol
+
+
+def test_enlarged_descriptor_only_for_small_pictures(picture: Image.Image) -> None:
+    """Pictures under ENLARGE_BELOW get a second descriptor of the picture enlarged to the work size; its
+    size and box are the original picture's, and it survives the binary form."""
+    assert describe_enlarged(picture) is None  # 900 px
+    assert describe_enlarged(picture.resize((ENLARGE_BELOW, 300))) is None
+    small = picture.resize((225, 160), Image.Resampling.BILINEAR)
+    big = describe_enlarged(small)
+    assert big is not None and big.mirror_desc is not None
+    assert (big.width, big.height) == (225, 160)
+    assert max(big.work_size) > 1.5 * 225  # described enlarged (its trimmed box at the work scale)
+    assert big.box[2] <= 225.5 and big.box[3] <= 160.5
+    assert abs(big.scale - MAX_SIDE / 225) < 0.05 * MAX_SIDE / 225  # work pixels per original pixel
+    assert len(big) > len(describe_query(small))
+    assert RobustDescriptor.from_bytes(big.to_bytes()).to_bytes() == big.to_bytes()

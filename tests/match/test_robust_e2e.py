@@ -13,6 +13,9 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from jejak.hashing.robust import describe, describe_query
+from jejak.match.robust import verify
+from jejak.testing import robustness as ds
 from jejak.testing.images import procedural_image
 from jejak.testing.known import build_known_material
 from tests.conftest import Cli
@@ -48,6 +51,7 @@ def test_hard_edits_found_by_the_robust_stage(cli: Cli, known: tuple[Path, dict[
         if copy["edit"] == "rotate7":
             assert abs(abs(ev["rotation_deg"]) - 7) < 2, ev
         assert ev["mirrored"] is (copy["edit"] == "mirror_crop5"), (copy, ev)
+        assert ev["enlarged"] is (copy["edit"] == "thumb_crop5"), (copy, ev)
         assert r["category"]["code"] == "1"
     for d in manifest["tablet_distractors"] + manifest["distractors"]:
         assert recs[d["sha256"]]["status"] == "new", d
@@ -124,3 +128,72 @@ def test_large_photos_keep_colour_for_the_robust_stage(cli: Cli, tmp_path: Path)
     cli("ingest", str(seized), "--case", CASE)
     [rec] = cli("triage", "--case", CASE, "--format", "jsonl").jsonl()
     assert rec["status"] == "known" and [h["stage"] for h in rec["hits"]] == ["robust"], rec
+
+
+def test_small_copies_found_with_their_enlarged_descriptor(cli: Cli, tmp_path: Path) -> None:
+    """A copy shrunk to a quarter (and cropped 5 %, so PDQ loses it) of a small sample photo has too few
+    pixels for ORB's first levels: its plain descriptor verifies nothing. Ingest stores its enlarged
+    descriptor too (``orb.enlarged``), the match searches with both, and the hit says so, with the scale
+    read in the original pictures' pixels."""
+    ref_dir, seized = tmp_path / "ref", tmp_path / "seized"
+    ref_dir.mkdir()
+    seized.mkdir()
+    bases = ds.base_items(120, 0)  # the robustness benchmark's first 120 bases
+    for slot in (9, 109):  # scikit-image sample photos without people, 254 and 379 px
+        img = bases[slot].image()
+        img.save(ref_dir / f"photo-{slot}.jpg", quality=95)
+        w, h = img.size
+        crop = img.crop((w // 20, h // 20, w - w // 20, h - h // 20))
+        small = crop.resize((round(crop.width / 4), round(crop.height / 4)), Image.Resampling.BILINEAR)
+        assert verify(describe_query(small), describe(img)) is None  # plain: nothing verifies
+        small.save(seized / f"small-{slot}.png")
+    procedural_image(77, 90, 70, "shapes").save(seized / "other.png")  # small and in no list
+    cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1")
+    cli("case", "create", CASE, "--agency", "Polri")
+    cli("ingest", str(seized), "--case", CASE)
+    recs = {
+        Path(r["instances"]["paths"][0]).name: r
+        for r in cli("triage", "--case", CASE, "--format", "jsonl").jsonl()
+    }
+    for slot in (9, 109):
+        rec = recs[f"small-{slot}.png"]
+        assert rec["status"] == "known", rec
+        [hit] = rec["hits"]
+        assert (hit["stage"], hit["algorithm"]) == ("robust", "orb"), hit
+        ev = hit["evidence"]
+        assert ev["enlarged"] is True and ev["score"] >= 14, ev
+        assert 0.2 < ev["scale"] < 0.3, ev  # a quarter, in original pixels
+    assert recs["other.png"]["status"] == "new" and recs["other.png"]["hits"] == []
+
+
+def test_weak_verification_corroborated_by_a_close_pdq(cli: Cli, tmp_path: Path) -> None:
+    """A blurred text page and a checkerboard saved at JPEG quality 20: PDQ moves past 31 bits and the
+    robust stage verifies them under its threshold of 14. Each signal alone is too weak; together (robust
+    >= 8 and PDQ <= 48) they are a hit, ``orb+pdq``, whose evidence has both. Without corroboration
+    (its score raised to the robust threshold) the same pictures are new."""
+    ref_dir, seized = tmp_path / "ref", tmp_path / "seized"
+    ref_dir.mkdir()
+    seized.mkdir()
+    bases = ds.base_items(500, 0)  # the robustness benchmark's bases
+    edits = {t.name: t for t in ds.transforms(["blur r4", "jpeg q20"])}
+    for slot, name in ((385, "blur r4"), (214, "jpeg q20")):
+        item = bases[slot]
+        item.image().save(ref_dir / f"base-{slot}.jpg", quality=95)
+        reference = Image.open(ref_dir / f"base-{slot}.jpg").convert("RGB")
+        edit = edits[name]
+        edit(reference, ds.transform_rng(0, item.slot, edit)).save(seized / f"edited-{slot}.png")
+    cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1")
+    cli("case", "create", CASE, "--agency", "Polri")
+    report = cli("ingest", str(seized), "--case", CASE, "--json").json()
+    assert report["match"]["corroborated_hits"] == 2, report["match"]
+    for rec in cli("triage", "--case", CASE, "--format", "jsonl").jsonl():
+        assert rec["status"] == "known", rec
+        [hit] = rec["hits"]
+        assert (hit["stage"], hit["algorithm"]) == ("robust", "orb+pdq"), hit
+        ev = hit["evidence"]
+        assert 8 <= ev["score"] < 14 and 31 < ev["pdq_distance"] <= 48, ev
+    off = {"JEJAK_ROBUST_CORROBORATED_SCORE": "14"}
+    cli("match", "--case", CASE, env=off)
+    assert {r["status"] for r in cli("triage", "--case", CASE, "--format", "jsonl", env=off).jsonl()} == {
+        "new"
+    }

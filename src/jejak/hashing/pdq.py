@@ -131,6 +131,11 @@ def pdq_dihedral_from_luma(
     return {v: _hex(_TRANSFORMS[v](grid)) for v in variants}, _quality(grid)
 
 
+def pdq_distance(a: str, b: str) -> int:
+    """Hamming distance, in bits, between two PDQ hashes given as 64 hex characters."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
 def luma_of(im: Picture) -> NDArray[np.float32]:
     """Luma as the reference computes it (0.299 R + 0.587 G + 0.114 B, float32 products summed in that
     order); a greyscale image is its own luma (JPEGs decoded straight to their Y channel arrive here as

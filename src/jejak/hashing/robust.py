@@ -40,6 +40,14 @@ verification (``jejak.match.robust``) can find the reference inside the edited c
 6. **Mirror.** ORB is not mirror invariant. With ``mirror=True`` (queries), the same keypoints are also
    described in the horizontally flipped picture (``ORB.compute`` only: ~1 ms), so one query finds
    mirrored copies without storing anything extra per reference.
+7. **Enlarged (small queries).** A picture whose longer side is under ``ENLARGE_BELOW`` (480) pixels is
+   also described enlarged to the work size (``describe_enlarged``, stored as ``orb.enlarged``), and the
+   matcher searches with both descriptors, keeping each reference's best score. A copy shrunk to a quarter
+   has its whole content in the few pixels ORB's first levels see; enlarged, its corners meet the
+   reference's own levels. Searched alone, the enlarged descriptor lost small pictures blurred or noisy
+   (their references are described at their own small size); beside the plain one it loses nothing. On a
+   200-base diagnostic, copies shrunk to 25 % went from 94.5 % to 99.0 % with no impostor scoring 11 or
+   more added; only small pictures pay (a second description and search).
 
 The binary form (``to_bytes``) is versioned: a 44-byte header (magic ``JRB1``, version, flags, sizes, trim
 box, feature counts), then per feature x and y in 1/16 pixel (uint16), angle (uint8, 360/256 degree
@@ -54,6 +62,7 @@ skipped by the matcher until the list is rebuilt or the evidence re-ingested.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import struct
 from collections.abc import Sequence
@@ -78,6 +87,10 @@ REF_FEATURES = 256
 """Features kept per reference (setting ``robust_ref_features``): 38 bytes each when stored."""
 QUERY_FEATURES = 768
 """Features kept per query (setting ``robust_query_features``): queries are not stored, more is cheap."""
+ENLARGED_NAME = "orb.enlarged"
+"""Stored beside ``orb`` for small pictures only: their descriptor when enlarged (``describe_enlarged``)."""
+ENLARGE_BELOW = 480
+"""Pictures whose longer side is under this many pixels also get the enlarged descriptor."""
 COARSE_SIDE = 160
 """Longer side of the shrunken rendition the coarse features are found in."""
 COARSE_FEATURES = 64
@@ -441,3 +454,28 @@ def _align(
 def describe_query(img: Picture, max_side: int = MAX_SIDE) -> RobustDescriptor:
     """A query's descriptor: more features, and the mirrored descriptors for flipped copies."""
     return describe(img, features=QUERY_FEATURES, mirror=True, max_side=max_side, coarse=COARSE_FEATURES)
+
+
+def describe_enlarged(
+    img: Picture, features: int = QUERY_FEATURES, max_side: int = MAX_SIDE
+) -> RobustDescriptor | None:
+    """The second query descriptor of a small picture (longer side under ``ENLARGE_BELOW``): the picture
+    enlarged (bilinear) so its longer side is ``max_side``, described as a query, its geometry (size, box)
+    stated in the original picture's pixels so a verified transform reads as for ``describe_query``.
+    None for a picture that is not small. Stored at ingest as ``ENLARGED_NAME`` (see the module doc)."""
+    pixels = as_pixels(img)
+    h, w = pixels.shape[:2]
+    if max(w, h) >= min(ENLARGE_BELOW, max_side) or min(w, h) < 1:
+        return None
+    s = max_side / max(w, h)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    d = describe(
+        np.asarray(cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR), np.uint8),
+        features=features,
+        mirror=True,
+        max_side=max_side,
+        coarse=COARSE_FEATURES,
+    )
+    sx, sy = size[0] / w, size[1] / h
+    box = (d.box[0] / sx, d.box[1] / sy, d.box[2] / sx, d.box[3] / sy)
+    return dataclasses.replace(d, width=w, height=h, box=box)

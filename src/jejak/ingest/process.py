@@ -25,8 +25,8 @@ from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframePicker
 from jejak.hashing.preview import ContactSheet, thumbnail
 from jejak.hashing.registry import HashOptions, check_unique_names, image_hashers
+from jejak.hashing.robust import ENLARGED_NAME, describe, describe_enlarged
 from jejak.hashing.robust import NAME as ROBUST_NAME
-from jejak.hashing.robust import describe
 from jejak.hashing.stream import CHUNK, StreamHasher, hash_and_keep
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.hashing.video import hash_video
@@ -324,6 +324,11 @@ class Processor:
                     max_side=self.options.robust_max_side,
                 )
                 rec.descriptors[ROBUST_NAME] = desc.to_bytes()
+                big = describe_enlarged(
+                    pixels, features=self.options.robust_features, max_side=self.options.robust_max_side
+                )
+                if big is not None:
+                    rec.descriptors[ENLARGED_NAME] = big.to_bytes()
             except Exception as exc:  # OpenCV raises cv2.error on odd inputs
                 rec.warn("robust", f"robust descriptor failed: {type(exc).__name__}: {exc}")
         if thumb:

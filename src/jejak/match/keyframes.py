@@ -88,12 +88,13 @@ def search(
     refs: KeyframeRefs | None,
     min_score: int,
     exclude: int | None = None,
+    enlarged: RobustDescriptor | None = None,
 ) -> dict[int, FrameHit]:
     """Verified hits of one picture, the best per reference owner: a video (``refs`` given: the matcher
     holds keyframe ids) or a still (``refs`` None: the ids are owners). ``exclude``: an owner to leave
-    out (the query's own video)."""
+    out (the query's own video); ``enlarged``: a small still's enlarged descriptor, searched too."""
     best: dict[int, FrameHit] = {}
-    for hit in matcher.search(desc, min_score):  # best first
+    for hit in matcher.search(desc, min_score, enlarged):  # best first
         if refs is None:
             owner, ref_seconds = hit.ref_id, None
         else:

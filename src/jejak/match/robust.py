@@ -27,12 +27,14 @@ applied after mirroring the reference horizontally when ``mirrored``.
 callback so the service layer can load reference descriptors from the store on demand), and searches:
 shortlist ``SHORTLIST`` candidates by visual words, verify each in the orientation its words voted for
 (plain or mirrored; both when the votes are within ``ORIENTATION_RATIO``), keep those scoring at least
-``min_score``. Recall, false-match rate and costs (with a 100,000-reference index) are measured by
-``benchmarks/robustness.py``; see docs/benchmarks.md.
+``min_score``. A small query's enlarged descriptor (``describe_enlarged``), when given, is searched the
+same way and each reference keeps its better score. Recall, false-match rate and costs (with a
+100,000-reference index) are measured by ``benchmarks/robustness.py``; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -92,6 +94,8 @@ class RobustEvidence:
     ty: float
     mirrored: bool
     """The query is a horizontally mirrored copy (the reference is flipped before the transform)."""
+    enlarged: bool = False
+    """Verified with the query's enlarged descriptor (a small picture: ``describe_enlarged``)."""
 
 
 @dataclass(frozen=True)
@@ -244,19 +248,29 @@ class RobustMatcher:
     def __len__(self) -> int:
         return len(self.index)
 
-    def search(self, desc: RobustDescriptor, min_score: int | None = None) -> list[RobustHit]:
-        """Verified hits, best first."""
+    def search(
+        self, desc: RobustDescriptor, min_score: int | None = None, enlarged: RobustDescriptor | None = None
+    ) -> list[RobustHit]:
+        """Verified hits, best first. ``enlarged``: the query's enlarged descriptor (a small picture),
+        searched too; each reference keeps its best score (the evidence says which descriptor gave it)."""
         threshold = MIN_SCORE if min_score is None else min_score
-        hits: list[RobustHit] = []
-        for cand in self.index.candidates(desc, self.shortlist):
-            ref = self._get(cand.ref_id)
-            if ref is None:
+        best: dict[int, RobustHit] = {}
+        for query, big in ((desc, False), (enlarged, True)):
+            if query is None:
                 continue
-            # verify the orientation the visual words point to; both when they hardly differ
-            plain = cand.plain >= ORIENTATION_RATIO * cand.mirror
-            mirrored = cand.mirror >= ORIENTATION_RATIO * cand.plain
-            ev = verify(desc, ref, plain=plain, mirrored=mirrored)
-            if ev is not None and ev.score >= threshold:
-                hits.append(RobustHit(cand.ref_id, ev.score, ev.inliers, ev))
-        hits.sort(key=lambda h: (-h.score, h.ref_id))
-        return hits
+            for cand in self.index.candidates(query, self.shortlist):
+                ref = self._get(cand.ref_id)
+                if ref is None:
+                    continue
+                # verify the orientation the visual words point to; both when they hardly differ
+                plain = cand.plain >= ORIENTATION_RATIO * cand.mirror
+                mirrored = cand.mirror >= ORIENTATION_RATIO * cand.plain
+                ev = verify(query, ref, plain=plain, mirrored=mirrored)
+                if ev is None or ev.score < threshold:
+                    continue
+                if big:
+                    ev = dataclasses.replace(ev, enlarged=True)
+                seen = best.get(cand.ref_id)
+                if seen is None or ev.score > seen.score:
+                    best[cand.ref_id] = RobustHit(cand.ref_id, ev.score, ev.inliers, ev)
+        return sorted(best.values(), key=lambda h: (-h.score, h.ref_id))

@@ -17,7 +17,7 @@ from jejak.match.pdq import ListIndex, PdqQuery, best_pdq_hits
 from jejak.model.lists import Hit
 from jejak.services.graph import link_case
 from jejak.services.media import FRAME_NAME, CaseMedia, link_case_media, media_hits
-from jejak.services.robust import ensure_robust, robust_hits
+from jejak.services.robust import CORROBORATED_NAME, ensure_robust, robust_hits
 from jejak.store.sql import Store
 
 
@@ -69,6 +69,7 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         tuple[int, str]
     ] = []  # (content, plain PDQ) past the quality gate: the frame stage's queries
     gated = 0
+    pdqs: dict[int, list[str]] = {}  # content -> PDQ and variants past the gate: corroborate the robust stage
     if lists:
         thresholds = {
             lid: (lst.pdq_threshold if lst.pdq_threshold is not None else settings.match_pdq_threshold)
@@ -80,6 +81,7 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
                 gated += algorithm == "pdq"
                 continue
             variant = algorithm.partition(".")[2] or None
+            pdqs.setdefault(content_id, []).append(value)
             if variant is None:
                 stills.append((content_id, value))
             if variant is not None and not settings.match_dihedral:
@@ -106,7 +108,7 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         matchers = ensure_robust(store, settings, index_folder(settings))
         if matchers.stills is not None or matchers.frames is not None:
             skip = {(h.content_id, h.entry_id) for h in hits + pdq_hits + media}
-            robust, counts = robust_hits(store, settings, row.id, matchers, case_media.keyframes, skip)
+            robust, counts = robust_hits(store, settings, row.id, matchers, case_media.keyframes, skip, pdqs)
             report["robust"] = matchers.report() | counts
     report["links"] = link_case_media(store, settings, row.id, case_media)
     report["graph"] = link_case(store, settings, case)
@@ -116,8 +118,9 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         exact_hits=len(hits),
         pdq_hits=len(pdq_hits),
         dihedral_hits=sum(1 for h in pdq_hits if h.variant),
-        robust_hits=sum(1 for h in robust if h.algorithm == ROBUST_NAME),
-        keyframe_hits=sum(1 for h in robust if h.algorithm != ROBUST_NAME),
+        robust_hits=sum(1 for h in robust if h.algorithm in (ROBUST_NAME, CORROBORATED_NAME)),
+        corroborated_hits=sum(1 for h in robust if h.algorithm == CORROBORATED_NAME),
+        keyframe_hits=sum(1 for h in robust if h.algorithm not in (ROBUST_NAME, CORROBORATED_NAME)),
         video_hits=sum(1 for h in media if h.algorithm == "vpdq"),
         frame_hits=sum(1 for h in media if h.algorithm == FRAME_NAME),
         audio_hits=sum(1 for h in media if h.algorithm == "chromaprint"),

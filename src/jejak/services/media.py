@@ -37,8 +37,8 @@ from jejak.hashing.audio import AudioFingerprint
 from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframeSet
 from jejak.hashing.preview import gentle
+from jejak.hashing.robust import ENLARGED_NAME, RobustDescriptor
 from jejak.hashing.robust import NAME as ROBUST_NAME
-from jejak.hashing.robust import RobustDescriptor
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists.vpdq import parse_vpdq
 from jejak.match.audio import MatchParams, Segment
@@ -431,12 +431,13 @@ def _keyframe_links(
                 ev = keyframe_evidence(pairs, len(keys), n_b)
                 ev["query"] = "a" if a < b else "b"
                 keep(MediaLink(min(a, b), max(a, b), KEYFRAMES_NAME, _score(ev["score"]), ev))
-    for cid, blob in store.matches.case_descriptors(case_id, ROBUST_NAME):
+    for cid, blob, extra in store.matches.case_descriptor_pairs(case_id, ROBUST_NAME, ENLARGED_NAME):
         try:
             desc = RobustDescriptor.from_bytes(blob)
+            big = None if extra is None else RobustDescriptor.from_bytes(extra)
         except ValueError:
             continue
-        for video, fh in search(desc, None, matcher, refs, min_score, exclude=cid).items():
+        for video, fh in search(desc, None, matcher, refs, min_score, exclude=cid, enlarged=big).items():
             ev = still_evidence(fh)
             ev["video"] = "a" if video < cid else "b"
             keep(MediaLink(min(cid, video), max(cid, video), STILL_NAME, _score(ev["score"]), ev))

@@ -8,12 +8,13 @@ still descriptors (``orb``) and ``keyframes.npz`` over their videos' keyframes (
 
 Hits, by algorithm: ``orb`` (a still verified against a known still), ``orb.frame`` (a still verified
 against a keyframe of a known video, with the keyframe's time), ``orb.frames`` (a video whose keyframes
-verified against a known still or video: ``match.keyframes`` says how many are needed).
+verified against a known still or video: ``match.keyframes`` says how many are needed), ``orb+pdq`` (a still
+verified against a known still more weakly than ``robust_min_score`` asks, corroborated by a close PDQ).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,9 @@ from jejak.config import Settings
 from jejak.errors import StoreError
 from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframeSet
+from jejak.hashing.pdq import pdq_distance
+from jejak.hashing.robust import ENLARGED_NAME, RobustDescriptor
 from jejak.hashing.robust import NAME as ROBUST_NAME
-from jejak.hashing.robust import RobustDescriptor
 from jejak.index.robust import RobustIndex
 from jejak.match.keyframes import (
     STILL_NAME,
@@ -37,6 +39,9 @@ from jejak.match.keyframes import (
 from jejak.match.robust import RobustMatcher
 from jejak.model.lists import Hit
 from jejak.store.sql import Store
+
+CORROBORATED_NAME = "orb+pdq"
+"""A still verified with a score under ``robust_min_score`` whose PDQ also came close (``corroborated``)."""
 
 
 @dataclass
@@ -132,26 +137,39 @@ def robust_hits(
     lists: ListMatchers,
     videos: dict[int, KeyframeSet],
     skip: set[tuple[int, int]],
+    pdqs: Mapping[int, Sequence[str]] | None = None,
 ) -> tuple[list[Hit], dict[str, int]]:
     """Robust-stage hits of the case's described stills and of its videos' keyframes (``videos``), pairs
     in ``skip`` being already hit, and counts of what was searched (contents skipped because their
-    descriptor has another version: re-ingest the evidence to search them)."""
+    descriptor has another version: re-ingest the evidence to search them). ``pdqs``: the PDQ hashes
+    (plain and dihedral variants) of the contents past the quality gate, which may corroborate a weaker
+    verification of a still against a still (``orb+pdq``, see ``corroborated``)."""
     found: list[tuple[int, int, str, dict[str, Any]]] = []
+    weak: list[tuple[int, int, dict[str, Any]]] = []
     searched = stale = 0
     min_score = settings.robust_min_score
+    still_score = min_score if pdqs is None else min(min_score, settings.robust_corroborated_score)
     if lists.stills is not None or lists.frames is not None:
-        for content_id, blob in store.matches.case_descriptors(case_id, ROBUST_NAME):
+        for content_id, blob, extra in store.matches.case_descriptor_pairs(
+            case_id, ROBUST_NAME, ENLARGED_NAME
+        ):
             try:
                 desc = RobustDescriptor.from_bytes(blob)
+                big = None if extra is None else RobustDescriptor.from_bytes(extra)
             except ValueError:
                 stale += 1
                 continue
             searched += 1
             if lists.stills is not None:
-                for entry, fh in search(desc, None, lists.stills, None, min_score).items():
-                    found.append((content_id, entry, ROBUST_NAME, asdict(fh.hit.evidence)))
+                for entry, fh in search(desc, None, lists.stills, None, still_score, enlarged=big).items():
+                    if fh.hit.score >= min_score:
+                        found.append((content_id, entry, ROBUST_NAME, asdict(fh.hit.evidence)))
+                    elif content_id in (pdqs or {}):
+                        weak.append((content_id, entry, asdict(fh.hit.evidence)))
             if lists.frames is not None:
-                for entry, fh in search(desc, None, lists.frames, lists.keyframes, min_score).items():
+                for entry, fh in search(
+                    desc, None, lists.frames, lists.keyframes, min_score, enlarged=big
+                ).items():
                     found.append((content_id, entry, STILL_NAME, still_evidence(fh)))
     for content_id, keys in videos.items():
         searched += 1
@@ -164,6 +182,8 @@ def robust_hits(
                 n_ref = lists.keyframes.counts.get(entry, 0)
                 if accepted(pairs, len(keys), n_ref):
                     found.append((content_id, entry, KEYFRAMES_NAME, evidence(pairs, len(keys), n_ref)))
+    if weak and pdqs:
+        found += corroborated(store, settings, weak, pdqs)
     best: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}
     for cid, entry, alg, ev in found:  # a known video that is also a known still: keep the stronger
         pair = (cid, entry)
@@ -176,3 +196,26 @@ def robust_hits(
         if entry in owner
     ]
     return hits, {"searched": searched, "stale": stale}
+
+
+def corroborated(
+    store: Store,
+    settings: Settings,
+    weak: Sequence[tuple[int, int, dict[str, Any]]],
+    pdqs: Mapping[int, Sequence[str]],
+) -> list[tuple[int, int, str, dict[str, Any]]]:
+    """The weaker verifications (``robust_corroborated_score`` up to ``robust_min_score``) of a content
+    against an entry whose PDQ also comes close: the closest of the content's variants within
+    ``robust_corroborated_pdq`` bits. Two signals that are each too weak alone: on the robustness benchmark
+    an impostor pair almost never has both (docs/benchmarks.md). Evidence: the verification's, plus
+    ``pdq_distance``."""
+    entry_pdq = store.lists.entry_pdqs([entry for _c, entry, _e in weak])
+    out = []
+    for cid, entry, ev in weak:
+        ref = entry_pdq.get(entry)
+        if ref is None:
+            continue
+        dist = min(pdq_distance(h, ref) for h in pdqs[cid])
+        if dist <= settings.robust_corroborated_pdq:
+            out.append((cid, entry, CORROBORATED_NAME, {**ev, "pdq_distance": dist}))
+    return out

@@ -484,6 +484,19 @@ class ListStore:
             ).scalar_one()
         return int(n), max(int(top), int(top_any))
 
+    def entry_pdqs(self, entry_ids: Sequence[int]) -> dict[int, str]:
+        """entry id -> PDQ (hex), for the given ids that have one."""
+        e = t.list_entry.c
+        out: dict[int, str] = {}
+        ids = sorted(set(entry_ids))
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), CHUNK):
+                rows = conn.execute(
+                    select(e.id, e.pdq).where(e.id.in_(ids[i : i + CHUNK]), e.pdq.is_not(None))
+                )
+                out.update({int(a): str(b) for a, b in rows})
+        return out
+
     def active_entry_lists(self, entry_ids: Sequence[int]) -> dict[int, int]:
         """entry id -> list id, for the given ids that still exist and are not removed."""
         e = t.list_entry.c

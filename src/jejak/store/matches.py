@@ -101,6 +101,23 @@ class MatchStore:
             for cid, data in rows:
                 yield int(cid), bytes(data)
 
+    def case_descriptor_pairs(
+        self, case_id: int, algorithm: str, beside: str
+    ) -> Iterator[tuple[int, bytes, bytes | None]]:
+        """(content id, ``algorithm`` blob, ``beside`` blob or None) of the case's contents that have an
+        ``algorithm`` descriptor: one query, so a second descriptor of few contents costs no lookup each."""
+        d = t.content_descriptor.alias("d")
+        e = t.content_descriptor.alias("e")
+        on = (e.c.content_id == d.c.content_id) & (e.c.algorithm == beside)
+        query = (
+            select(d.c.content_id, d.c.data, e.c.data)
+            .select_from(d.outerjoin(e, on))
+            .where(d.c.content_id.in_(case_content_ids(case_id)), d.c.algorithm == algorithm)
+        )
+        with self.engine.connect() as conn:
+            for cid, data, extra in conn.execution_options(yield_per=1000).execute(query):
+                yield int(cid), bytes(data), None if extra is None else bytes(extra)
+
     def case_contents(self, case_id: int) -> list[dict[str, Any]]:
         """One row per distinct content of the case: digests, kind, size, dimensions, PDQ and quality,
         and its instances as (exhibit, path, deleted)."""

@@ -67,13 +67,15 @@ N_REFERENCES = 8  # reference 7 is listed but not on the laptop
 N_DISTRACTORS = 10
 
 # What a tablet holds: copies edited the ways PDQ cannot follow (crop, small rotation, padding, screenshot,
-# mirror plus crop). Only the robust stage finds them, against a list built from the reference pictures.
+# mirror plus crop, a small thumbnail of a crop). Only the robust stage finds them, against a list built from
+# the reference pictures.
 HARD_COPIES: tuple[tuple[int, str, str], ...] = (
     (0, "crop10", "Pictures/edit_0001.jpg"),
     (1, "rotate7", "Pictures/edit_0002.jpg"),
     (2, "pad20white", "Pictures/edit_0003.jpg"),
     (3, "screenshot", "Screenshots/Screenshot_20260102.png"),
     (4, "mirror_crop5", "Pictures/edit_0005.jpg"),
+    (7, "thumb_crop5", "Pictures/.thumbnails/0008.jpg"),  # found by its enlarged descriptor
 )
 N_TABLET_DISTRACTORS = 6
 
@@ -116,6 +118,9 @@ def _edit(img: Image.Image, original: bytes, edit: str) -> bytes:
     if edit == "mirror_crop5":
         mirrored = decoded.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         return jpeg_bytes(mirrored.crop((w // 20, h // 20, w - w // 20, h - h // 20)), quality=80)
+    if edit == "thumb_crop5":  # a cropped copy's thumbnail, a quarter of the size
+        small = decoded.crop((w // 20, h // 20, w - w // 20, h - h // 20)).resize((w // 4, h // 4))
+        return jpeg_bytes(small, quality=80)
     raise ValueError(f"unknown edit {edit!r}")
 
 

@@ -101,6 +101,10 @@ def describe_evidence(hit: dict[str, Any]) -> list[str]:
             transform.append(f"scale {float(ev.pop('scale')):.2f}")
         if ev.pop("mirrored", False):
             transform.append("mirrored")
+        if ev.pop("enlarged", False):
+            out.append("verified with the small picture enlarged")
+        if ev.get("pdq_distance") is not None:
+            out.append(f"corroborated by PDQ at {int(ev.pop('pdq_distance'))} bits")
         ev.pop("tx", None), ev.pop("ty", None)
         if transform:
             out.append("transform from the reference: " + ", ".join(transform))
