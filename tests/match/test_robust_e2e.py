@@ -130,16 +130,14 @@ def test_large_photos_keep_colour_for_the_robust_stage(cli: Cli, tmp_path: Path)
     assert rec["status"] == "known" and [h["stage"] for h in rec["hits"]] == ["robust"], rec
 
 
-def test_small_copies_found_with_their_enlarged_descriptor(cli: Cli, tmp_path: Path) -> None:
-    """A copy shrunk to a quarter (and cropped 5 %, so PDQ loses it) of a small sample photo has too few
-    pixels for ORB's first levels: its plain descriptor verifies nothing. Ingest stores its enlarged
-    descriptor too (``orb.enlarged``), the match searches with both, and the hit says so, with the scale
-    read in the original pictures' pixels."""
+def _small_copies(tmp_path: Path) -> tuple[Path, Path]:
+    """Two small sample photos (scikit-image, without people: 254 and 379 px) as references, and their
+    copies cropped 5 % and shrunk to a quarter (PDQ loses them), plus a small picture in no list."""
     ref_dir, seized = tmp_path / "ref", tmp_path / "seized"
     ref_dir.mkdir()
     seized.mkdir()
     bases = ds.base_items(120, 0)  # the robustness benchmark's first 120 bases
-    for slot in (9, 109):  # scikit-image sample photos without people, 254 and 379 px
+    for slot in (9, 109):
         img = bases[slot].image()
         img.save(ref_dir / f"photo-{slot}.jpg", quality=95)
         w, h = img.size
@@ -147,7 +145,15 @@ def test_small_copies_found_with_their_enlarged_descriptor(cli: Cli, tmp_path: P
         small = crop.resize((round(crop.width / 4), round(crop.height / 4)), Image.Resampling.BILINEAR)
         assert verify(describe_query(small), describe(img)) is None  # plain: nothing verifies
         small.save(seized / f"small-{slot}.png")
-    procedural_image(77, 90, 70, "shapes").save(seized / "other.png")  # small and in no list
+    procedural_image(77, 90, 70, "shapes").save(seized / "other.png")
+    return ref_dir, seized
+
+
+def test_small_copies_found_with_their_enlarged_descriptor(cli: Cli, tmp_path: Path) -> None:
+    """A copy shrunk to a quarter of a small photo has too few pixels for ORB's first levels: its plain
+    descriptor verifies nothing. Ingest stores its enlarged descriptor too (``orb.enlarged``), the match
+    searches with both, and the hit says so, with the scale read in the original pictures' pixels."""
+    ref_dir, seized = _small_copies(tmp_path)
     cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1")
     cli("case", "create", CASE, "--agency", "Polri")
     cli("ingest", str(seized), "--case", CASE)
@@ -164,6 +170,23 @@ def test_small_copies_found_with_their_enlarged_descriptor(cli: Cli, tmp_path: P
         assert ev["enlarged"] is True and ev["score"] >= 14, ev
         assert 0.2 < ev["scale"] < 0.3, ev  # a quarter, in original pixels
     assert recs["other.png"]["status"] == "new" and recs["other.png"]["hits"] == []
+
+
+def test_enlarged_descriptor_switched_off(cli: Cli, tmp_path: Path) -> None:
+    """``robust_enlarge_below=0``: no enlarged descriptor is stored and the same small copies are new."""
+    ref_dir, seized = _small_copies(tmp_path)
+    off = {"JEJAK_ROBUST_ENLARGE_BELOW": "0"}
+    cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1", env=off)
+    cli("case", "create", CASE, "--agency", "Polri", env=off)
+    cli("ingest", str(seized), "--case", CASE, env=off)
+    assert {r["status"] for r in cli("triage", "--case", CASE, "--format", "jsonl", env=off).jsonl()} == {
+        "new"
+    }
+    engine = sa.create_engine(cli.db_url)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT algorithm FROM content_descriptor")).scalars().all()
+    engine.dispose()
+    assert "orb" in stored and "orb.enlarged" not in stored
 
 
 def test_weak_verification_corroborated_by_a_close_pdq(cli: Cli, tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ class HashOptions:
     pdq_min_side: int = 1000
     robust_features: int = 0  # ORB features kept per image for robust matching; 0: none
     robust_max_side: int = 512
+    robust_enlarge_below: int = 480  # smaller pictures also get the enlarged descriptor; 0: none
     video_fps: float | None = None  # vPDQ frames per second; None: videos are not hashed; 0: every frame
     audio: bool = False  # Chromaprint fingerprints of audio files and of videos' audio tracks
     contact_sheet_frames: int = 0
@@ -47,6 +48,7 @@ class HashOptions:
             pdq_min_side=s.pdq_min_side,
             robust_features=s.robust_features if s.robust_enabled else 0,
             robust_max_side=s.robust_max_side,
+            robust_enlarge_below=s.robust_enlarge_below,
             video_fps=s.video_fps if s.video_enabled else None,
             audio=s.audio_enabled,
             contact_sheet_frames=s.contact_sheet_frames,

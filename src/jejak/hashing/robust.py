@@ -90,7 +90,8 @@ QUERY_FEATURES = 768
 ENLARGED_NAME = "orb.enlarged"
 """Stored beside ``orb`` for small pictures only: their descriptor when enlarged (``describe_enlarged``)."""
 ENLARGE_BELOW = 480
-"""Pictures whose longer side is under this many pixels also get the enlarged descriptor."""
+"""Pictures whose longer side is under this many pixels also get the enlarged descriptor (setting
+``robust_enlarge_below``)."""
 COARSE_SIDE = 160
 """Longer side of the shrunken rendition the coarse features are found in."""
 COARSE_FEATURES = 64
@@ -457,15 +458,15 @@ def describe_query(img: Picture, max_side: int = MAX_SIDE) -> RobustDescriptor:
 
 
 def describe_enlarged(
-    img: Picture, features: int = QUERY_FEATURES, max_side: int = MAX_SIDE
+    img: Picture, features: int = QUERY_FEATURES, max_side: int = MAX_SIDE, below: int = ENLARGE_BELOW
 ) -> RobustDescriptor | None:
-    """The second query descriptor of a small picture (longer side under ``ENLARGE_BELOW``): the picture
+    """The second query descriptor of a small picture (longer side under ``below``): the picture
     enlarged (bilinear) so its longer side is ``max_side``, described as a query, its geometry (size, box)
     stated in the original picture's pixels so a verified transform reads as for ``describe_query``.
     None for a picture that is not small. Stored at ingest as ``ENLARGED_NAME`` (see the module doc)."""
     pixels = as_pixels(img)
     h, w = pixels.shape[:2]
-    if max(w, h) >= min(ENLARGE_BELOW, max_side) or min(w, h) < 1:
+    if max(w, h) >= min(below, max_side) or min(w, h) < 1:
         return None
     s = max_side / max(w, h)
     size = (max(1, round(w * s)), max(1, round(h * s)))

@@ -325,7 +325,10 @@ class Processor:
                 )
                 rec.descriptors[ROBUST_NAME] = desc.to_bytes()
                 big = describe_enlarged(
-                    pixels, features=self.options.robust_features, max_side=self.options.robust_max_side
+                    pixels,
+                    features=self.options.robust_features,
+                    max_side=self.options.robust_max_side,
+                    below=self.options.robust_enlarge_below,
                 )
                 if big is not None:
                     rec.descriptors[ENLARGED_NAME] = big.to_bytes()
