@@ -95,7 +95,10 @@ def _hit_text(hit: dict[str, Any]) -> str:
     if hit["stage"] == "robust":
         return (
             f"{hit['list']} {hit['algorithm']} score={ev.get('score')} rot={ev.get('rotation_deg', 0):.0f}° "
-            f"scale={ev.get('scale', 1):.2f}" + (" mirrored" if ev.get("mirrored") else "")
+            f"scale={ev.get('scale', 1):.2f}"
+            + (" mirrored" if ev.get("mirrored") else "")
+            + (" enlarged" if ev.get("enlarged") else "")
+            + (f" pdq={ev['pdq_distance']}" if ev.get("pdq_distance") is not None else "")
         )
     return f"{hit['list']} {hit['algorithm']} d={hit['distance']}" + (
         f" {hit['variant']}" if hit["variant"] else ""
@@ -161,7 +164,12 @@ def hit_counts(report: dict[str, Any]) -> str:
     parts = [
         f"{report['exact_hits']} exact",
         f"{report['pdq_hits']} PDQ of which {report['dihedral_hits']} rotated/mirrored",
-        f"{report['robust_hits']} robust",
+        f"{report['robust_hits']} robust"
+        + (
+            f" of which {report['corroborated_hits']} corroborated by PDQ"
+            if report.get("corroborated_hits")
+            else ""
+        ),
     ]
     for key, what in (
         ("video_hits", "video"),
