@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jejak.errors import AlreadyExists, NotFound
@@ -487,25 +487,20 @@ class ListStore:
     def entry_pdqs(self, entry_ids: Sequence[int]) -> dict[int, str]:
         """entry id -> PDQ (hex), for the given ids that have one."""
         e = t.list_entry.c
-        out: dict[int, str] = {}
-        ids = sorted(set(entry_ids))
-        with self.engine.connect() as conn:
-            for i in range(0, len(ids), CHUNK):
-                rows = conn.execute(
-                    select(e.id, e.pdq).where(e.id.in_(ids[i : i + CHUNK]), e.pdq.is_not(None))
-                )
-                out.update({int(a): str(b) for a, b in rows})
-        return out
+        return {int(a): str(b) for a, b in self._entry_pairs(entry_ids, e.pdq, e.pdq.is_not(None))}
 
     def active_entry_lists(self, entry_ids: Sequence[int]) -> dict[int, int]:
         """entry id -> list id, for the given ids that still exist and are not removed."""
         e = t.list_entry.c
-        out: dict[int, int] = {}
+        return {int(a): int(b) for a, b in self._entry_pairs(entry_ids, e.list_id, e.removed_in.is_(None))}
+
+    def _entry_pairs(
+        self, entry_ids: Sequence[int], column: ColumnElement[Any], where: ColumnElement[bool]
+    ) -> Iterator[tuple[Any, Any]]:
+        """(entry id, ``column``) of the given entries that satisfy ``where``, CHUNK ids per query."""
+        e = t.list_entry.c
         ids = sorted(set(entry_ids))
         with self.engine.connect() as conn:
             for i in range(0, len(ids), CHUNK):
-                rows = conn.execute(
-                    select(e.id, e.list_id).where(e.id.in_(ids[i : i + CHUNK]), e.removed_in.is_(None))
-                )
-                out.update({a: b for a, b in rows})
-        return out
+                rows = conn.execute(select(e.id, column).where(e.id.in_(ids[i : i + CHUNK]), where))
+                yield from ((a, b) for a, b in rows)
