@@ -457,6 +457,14 @@ def describe_query(img: Picture, max_side: int = MAX_SIDE) -> RobustDescriptor:
     return describe(img, features=QUERY_FEATURES, mirror=True, max_side=max_side, coarse=COARSE_FEATURES)
 
 
+def query_pair(blob: bytes, enlarged: bytes | None) -> tuple[RobustDescriptor, RobustDescriptor | None]:
+    """A stored query's descriptor and its enlarged one (None when the picture was not small), parsed;
+    ValueError when either is of another version or malformed."""
+    return RobustDescriptor.from_bytes(blob), None if enlarged is None else RobustDescriptor.from_bytes(
+        enlarged
+    )
+
+
 def describe_enlarged(
     img: Picture, features: int = QUERY_FEATURES, max_side: int = MAX_SIDE, below: int = ENLARGE_BELOW
 ) -> RobustDescriptor | None:

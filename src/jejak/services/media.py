@@ -37,7 +37,7 @@ from jejak.hashing.audio import AudioFingerprint
 from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframeSet
 from jejak.hashing.preview import gentle
-from jejak.hashing.robust import ENLARGED_NAME, RobustDescriptor
+from jejak.hashing.robust import ENLARGED_NAME, query_pair
 from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists.vpdq import parse_vpdq
@@ -433,8 +433,7 @@ def _keyframe_links(
                 keep(MediaLink(min(a, b), max(a, b), KEYFRAMES_NAME, _score(ev["score"]), ev))
     for cid, blob, extra in store.matches.case_descriptor_pairs(case_id, ROBUST_NAME, ENLARGED_NAME):
         try:
-            desc = RobustDescriptor.from_bytes(blob)
-            big = None if extra is None else RobustDescriptor.from_bytes(extra)
+            desc, big = query_pair(blob, extra)
         except ValueError:
             continue
         for video, fh in search(desc, None, matcher, refs, min_score, exclude=cid, enlarged=big).items():

@@ -24,7 +24,7 @@ from jejak.errors import StoreError
 from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframeSet
 from jejak.hashing.pdq import pdq_distance
-from jejak.hashing.robust import ENLARGED_NAME, RobustDescriptor
+from jejak.hashing.robust import ENLARGED_NAME, RobustDescriptor, query_pair
 from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.index.robust import RobustIndex
 from jejak.match.keyframes import (
@@ -154,8 +154,7 @@ def robust_hits(
             case_id, ROBUST_NAME, ENLARGED_NAME
         ):
             try:
-                desc = RobustDescriptor.from_bytes(blob)
-                big = None if extra is None else RobustDescriptor.from_bytes(extra)
+                desc, big = query_pair(blob, extra)
             except ValueError:
                 stale += 1
                 continue
