@@ -265,3 +265,40 @@ def test_candidates_point_to_the_mirrored_orientation(
     assert flipped.ref_id == 101 and flipped.mirror > flipped.plain and flipped.vote == flipped.mirror
     plain = index.candidates(describe_query(_crop(bases[1], 0.05, 0.05, 0.0, 0.0)), 3)[0]
     assert plain.ref_id == 101 and plain.plain > plain.mirror
+
+
+def test_geometric_reranking_reaches_past_the_best_votes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reference whose few shared words all agree on one rotation and scale is found first, even when
+    more than 100 references outvote it with more words in no consistent geometry (a room of similar
+    pictures): the re-ranking looks past the first 100 votes."""
+    vocab = default_vocabulary()
+    leaves = np.ascontiguousarray(vocab._leaves.reshape(-1, 32))
+    own = np.flatnonzero(vocab.words(leaves) == np.arange(len(leaves)))  # leaves that are their own word
+    rng = np.random.default_rng(5)
+    words = rng.permutation(own)
+    query_words, true_words, fillers = words[:300], words[300:305], iter(words[305:].tolist())
+    decoys = 150
+
+    def descriptor(ws: np.ndarray, angle: np.ndarray) -> RobustDescriptor:
+        n = len(ws)
+        xy = rng.uniform(20, 490, (n, 2)).astype(np.float32)
+        return RobustDescriptor(
+            512, 512, (0.0, 0.0, 512.0, 512.0), (512, 512), xy, angle.astype(np.float32),
+            np.zeros(n, np.uint8), leaves[ws], None, 0,
+        )  # fmt: skip
+
+    items: list[tuple[int, RobustDescriptor]] = []
+    for i in range(decoys):  # 12 of the query's words each, at any orientation, and 40 words of their own
+        ws = np.concatenate([rng.choice(query_words, 12, replace=False), [next(fillers) for _ in range(40)]])
+        items.append((i, descriptor(ws, rng.uniform(0, 360, len(ws)))))
+    ws = np.concatenate([true_words, [next(fillers) for _ in range(40)]])
+    items.append((decoys, descriptor(ws, np.full(len(ws), 30.0))))
+    index = RobustIndex.build(items)
+    qws = np.concatenate([query_words, true_words])
+    query = descriptor(qws, np.full(len(qws), 40.0))  # the true reference's words, all turned 10 degrees
+
+    monkeypatch.setattr("jejak.index.robust.RERANK", 0)  # votes alone: the true reference is far down
+    by_vote = [c.ref_id for c in index.candidates(query, decoys + 1)]
+    assert by_vote.index(decoys) > 100
+    monkeypatch.undo()
+    assert index.candidates(query, 16)[0].ref_id == decoys
