@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from jejak.hashing.borders import trim_box
 from jejak.hashing.robust import (
     COARSE_FEATURES,
     ENLARGE_BELOW,
@@ -18,7 +19,6 @@ from jejak.hashing.robust import (
     describe,
     describe_enlarged,
     describe_query,
-    trim_box,
 )
 from jejak.testing.images import procedural_image
 
