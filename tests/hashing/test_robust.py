@@ -144,3 +144,25 @@ def test_enlarged_descriptor_only_for_small_pictures(picture: Image.Image) -> No
     assert abs(big.scale - MAX_SIDE / 225) < 0.05 * MAX_SIDE / 225  # work pixels per original pixel
     assert len(big) > len(describe_query(small))
     assert RobustDescriptor.from_bytes(big.to_bytes()).to_bytes() == big.to_bytes()
+
+
+@pytest.mark.parametrize(("seed", "style"), [(11, "shapes"), (12, "room"), (13, "texture")])
+def test_reference_keeps_what_a_reference_description_keeps(seed: int, style: str) -> None:
+    """A list built from seized media keeps the first REF_FEATURES of each picture's descriptor
+    (``reference``): they are mostly the keypoints ``describe`` keeps for a reference, over the same pyramid
+    levels. (ORB's ``compute`` returns keypoints grouped by level, which once left that prefix with level
+    0-3 corners only: a list entry then found fewer downscaled, blurred or re-shared copies.)"""
+    pic = procedural_image(seed, 900, 640, style)
+    own, ref = describe(pic), describe_query(pic).reference()
+    assert (len(ref), ref.coarse, ref.mirror_desc) == (len(own), own.coarse, None)
+    n = len(own) - own.coarse
+    levels = np.bincount(own.octave[:n], minlength=8), np.bincount(ref.octave[:n], minlength=8)
+    assert np.abs(levels[0] - levels[1]).sum() <= REF_FEATURES // 4
+    assert levels[1][4:].sum() >= levels[0][4:].sum() // 2 > 0
+
+    def keys(d: RobustDescriptor) -> set[tuple[int, int, int]]:
+        pts = zip(d.xy[:n].tolist(), d.octave[:n].tolist(), strict=True)
+        return {(round(x), round(y), o) for (x, y), o in pts}
+
+    assert len(keys(own) & keys(ref)) >= 0.7 * REF_FEATURES
+    np.testing.assert_array_equal(ref.desc[n:], own.desc[n:])  # the coarse features are the same

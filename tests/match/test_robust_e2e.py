@@ -190,16 +190,16 @@ def test_enlarged_descriptor_switched_off(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_weak_verification_corroborated_by_a_close_pdq(cli: Cli, tmp_path: Path) -> None:
-    """A blurred text page and a checkerboard saved at JPEG quality 20: PDQ moves past 31 bits and the
-    robust stage verifies them under its threshold of 14. Each signal alone is too weak; together (robust
+    """Two checkerboards saved at JPEG quality 20: PDQ moves past 31 bits and the robust
+    stage verifies them under its threshold of 14. Each signal alone is too weak; together (robust
     >= 8 and PDQ <= 48) they are a hit, ``orb+pdq``, whose evidence has both. Without corroboration
     (its score raised to the robust threshold) the same pictures are new."""
     ref_dir, seized = tmp_path / "ref", tmp_path / "seized"
     ref_dir.mkdir()
     seized.mkdir()
     bases = ds.base_items(500, 0)  # the robustness benchmark's bases
-    edits = {t.name: t for t in ds.transforms(["blur r4", "jpeg q20"])}
-    for slot, name in ((385, "blur r4"), (214, "jpeg q20")):
+    edits = {t.name: t for t in ds.transforms(["jpeg q20"])}
+    for slot, name in ((132, "jpeg q20"), (214, "jpeg q20")):
         item = bases[slot]
         item.image().save(ref_dir / f"base-{slot}.jpg", quality=95)
         reference = Image.open(ref_dir / f"base-{slot}.jpg").convert("RGB")

@@ -25,7 +25,9 @@ verification (``jejak.match.robust``) can find the reference inside the edited c
    = 256 for references, ``QUERY_FEATURES`` = 768 for queries), chosen round-robin over a 4x4 grid so a
    10 % crop of a corner never removes most of them. Queries keep more because an overlay (a large
    diagonal watermark) takes the strongest corners of every cell it crosses: with 512, 16 of 30
-   watermarked soft textures were verified; with 768, 27.
+   watermarked soft textures were verified; with 768, 27. A query's first ``REF_FEATURES`` are the ones a
+   reference's own description would keep (``_order``), and the order survives ``ORB.compute`` (which
+   groups keypoints by level): a list built from seized media keeps that prefix (``reference``).
 5. **Coarse features.** ``COARSE_FEATURES`` (64) more are found in the work image shrunk to ``COARSE_SIDE``
    (160) pixels, with their positions mapped back and their octave shifted by the shrink factor. ORB's own
    pyramid gives its coarse levels few features, so a copy shrunk to a quarter (its whole picture the size
@@ -98,7 +100,9 @@ FAST_THRESHOLD = 8
 _MAGIC = b"JRB1"
 _HEADER = struct.Struct("<4sHHIIffffHHII")  # magic, version, flags, width, height, box, work w/h, n, coarse
 _FLAG_MIRROR = 1
-_LOG_PYRAMID = math.log(1.2)  # ORB's scale factor between pyramid levels
+_PYRAMID_SCALE = 1.2  # ORB's scale factor between pyramid levels (its default), and its levels
+_PYRAMID_LEVELS = 8
+_LOG_PYRAMID = math.log(_PYRAMID_SCALE)
 _XY_STEP = 16.0  # coordinates are stored in 1/16 pixel
 _ANGLE_STEP = 360.0 / 256.0
 _GRID = 4
@@ -147,6 +151,21 @@ class RobustDescriptor:
         out = self.xy.copy()
         out[:, 0] = np.float32(self.work_size[0] - 1) - out[:, 0]
         return out
+
+    def reference(self) -> RobustDescriptor:
+        """What a list entry keeps of a seized picture's descriptor: its first ``REF_FEATURES`` features
+        (the ones ``describe`` with the defaults would keep: see ``_order``) and its coarse ones, without
+        the mirrored descriptors (the query side carries those): 12 KB instead of 58 KB."""
+        main = len(self) - self.coarse
+        keep = np.r_[0 : min(main, REF_FEATURES), main : len(self)]
+        return dataclasses.replace(
+            self,
+            xy=self.xy[keep],
+            angle=self.angle[keep],
+            octave=self.octave[keep],
+            desc=self.desc[keep],
+            mirror_desc=None,
+        )
 
     def to_bytes(self) -> bytes:
         n = len(self.desc)
@@ -231,6 +250,39 @@ def _select(kps: Sequence[cv2.KeyPoint], w: int, h: int, n: int) -> list[int]:
     rank = np.arange(len(order)) - first  # rank inside its cell
     pick = np.lexsort((-resp[order], rank))[:n]
     return [int(i) for i in order[pick]]
+
+
+def _level_quota(n: int) -> list[int]:
+    """Keypoints ORB keeps per pyramid level when asked for ``n`` (OpenCV's split: geometric in the
+    scale factor, the last level taking the remainder)."""
+    factor = 1.0 / _PYRAMID_SCALE
+    per = n * (1.0 - factor) / (1.0 - factor**_PYRAMID_LEVELS)
+    quota = []
+    for _ in range(_PYRAMID_LEVELS - 1):
+        quota.append(round(per))
+        per *= factor
+    quota.append(max(n - sum(quota), 0))
+    return quota
+
+
+def _order(kps: Sequence[cv2.KeyPoint], w: int, h: int, n: int) -> list[int]:
+    """``_select`` of ``n`` keypoints, arranged so that the first ``REF_FEATURES`` are the ones a
+    reference's own description would keep: ORB asked for fewer keypoints keeps each level's strongest,
+    so those are taken per level from this larger pool before the round-robin, and the rest follow in
+    ``_select``'s order. A list built from seized media keeps that prefix (``reference_form``): a plain
+    round-robin over the larger pool filled it with fine-level corners (no keypoint above level 3)."""
+    picks = _select(kps, w, h, n)
+    if n <= REF_FEATURES or len(kps) <= REF_FEATURES:
+        return picks
+    octave = np.array([k.octave for k in kps], np.int64)
+    resp = np.array([k.response for k in kps], np.float32)
+    pool: list[int] = []
+    for level, quota in enumerate(_level_quota(2 * REF_FEATURES)):
+        at = np.flatnonzero(octave == level)
+        pool.extend(at[np.argsort(-resp[at], kind="stable")[:quota]].tolist())
+    first = [pool[i] for i in _select([kps[i] for i in pool], w, h, REF_FEATURES)]
+    taken = set(first)
+    return first + [i for i in picks if i not in taken][: n - len(first)]
 
 
 _ORB_CACHE: dict[int, cv2.ORB] = {}
@@ -319,9 +371,10 @@ def _features(work: NDArray[np.uint8], features: int, mirror: bool) -> _Features
     if min(ww, wh) >= _MIN_SIDE:
         orb = _orb(features * 2)
         kps = orb.detect(work, None)
-        keep = [kps[i] for i in _select(kps, ww, wh, features)]
+        keep = [kps[i] for i in _order(kps, ww, wh, features)]
         kps2, d = orb.compute(work, keep)
         if d is not None and len(kps2):
+            kps2, d = _as_asked(keep, kps2, np.asarray(d, np.uint8))
             pts = np.asarray(cv2.KeyPoint_convert(kps2), np.float64)  # type: ignore[attr-defined]
             xy = (np.round(pts * _XY_STEP) / _XY_STEP).astype(np.float32)
             steps = np.round(np.array([k.angle for k in kps2]) / _ANGLE_STEP) % 256
@@ -350,6 +403,20 @@ def _keys(kps: Sequence[cv2.KeyPoint]) -> NDArray[np.int64]:
     pts = np.asarray(cv2.KeyPoint_convert(kps), np.float64)  # type: ignore[attr-defined]
     octave = np.fromiter((k.octave for k in kps), np.int64, len(kps))
     return np.column_stack([np.round(pts * 4).astype(np.int64), octave])
+
+
+def _as_asked(
+    asked: Sequence[cv2.KeyPoint], got: Sequence[cv2.KeyPoint], desc: NDArray[np.uint8]
+) -> tuple[list[cv2.KeyPoint], NDArray[np.uint8]]:
+    """``got`` and its descriptors (``compute``'s output for ``asked``) back in the order of ``asked``:
+    ``compute`` returns them grouped by pyramid level, which lost the selection's order (a reference form,
+    the first ``REF_FEATURES``, then held level-0 corners only)."""
+    rank: dict[tuple[int, ...], int] = {}
+    for i, k in enumerate(_keys(asked).tolist()):
+        rank.setdefault(tuple(k), i)
+    pos = np.array([rank.get(tuple(k), len(asked)) for k in _keys(got).tolist()], np.int64)
+    order = np.argsort(pos, kind="stable")
+    return [got[i] for i in order.tolist()], desc[order]
 
 
 def _align(

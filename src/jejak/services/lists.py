@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import getpass
 import hashlib
 import multiprocessing
@@ -15,14 +14,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import numpy as np
-
 from jejak.config import Settings
 from jejak.errors import ConfigError, NotFound, StoreError
 from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframeSet
 from jejak.hashing.robust import NAME as ROBUST_NAME
-from jejak.hashing.robust import REF_FEATURES, RobustDescriptor
+from jejak.hashing.robust import RobustDescriptor
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists import read_list, write_list
 from jejak.lists.vpdq import format_vpdq, read_vpdq
@@ -380,29 +377,13 @@ def export_vpdq(store: Store, name: str, folder: Path) -> int:
 
 
 def reference_form(blob: bytes) -> bytes:
-    """A seized image's robust descriptor as a list entry keeps it: its first ``REF_FEATURES`` features
-    (the strongest of each grid cell, round-robin, so the spread is kept) and its coarse ones, without
-    the mirrored descriptors (the query side carries those): 12 KB instead of 58 KB, as the benchmark
-    measures."""
-    return _reference_desc(RobustDescriptor.from_bytes(blob)).to_bytes()
+    """A seized image's robust descriptor as a list entry keeps it (``RobustDescriptor.reference``)."""
+    return RobustDescriptor.from_bytes(blob).reference().to_bytes()
 
 
 def keyframes_reference_form(blob: bytes) -> bytes:
     """A seized video's keyframes as a list entry keeps them: each in ``reference_form``."""
-    return KeyframeSet.from_bytes(blob).map(_reference_desc).to_bytes()
-
-
-def _reference_desc(d: RobustDescriptor) -> RobustDescriptor:
-    main = len(d) - d.coarse
-    keep = np.r_[0 : min(main, REF_FEATURES), main : len(d)]
-    return dataclasses.replace(
-        d,
-        xy=d.xy[keep],
-        angle=d.angle[keep],
-        octave=d.octave[keep],
-        desc=d.desc[keep],
-        mirror_desc=None,
-    )
+    return KeyframeSet.from_bytes(blob).map(RobustDescriptor.reference).to_bytes()
 
 
 _REFERENCE_FORMS: dict[str, Callable[[bytes], bytes]] = {
