@@ -269,7 +269,7 @@ def _order(kps: Sequence[cv2.KeyPoint], w: int, h: int, n: int) -> list[int]:
     """``_select`` of ``n`` keypoints, arranged so that the first ``REF_FEATURES`` are the ones a
     reference's own description would keep: ORB asked for fewer keypoints keeps each level's strongest,
     so those are taken per level from this larger pool before the round-robin, and the rest follow in
-    ``_select``'s order. A list built from seized media keeps that prefix (``reference_form``): a plain
+    ``_select``'s order. A list built from seized media keeps that prefix (``reference``): a plain
     round-robin over the larger pool filled it with fine-level corners (no keypoint above level 3)."""
     picks = _select(kps, w, h, n)
     if n <= REF_FEATURES or len(kps) <= REF_FEATURES:
