@@ -405,37 +405,36 @@ def _keys(kps: Sequence[cv2.KeyPoint]) -> NDArray[np.int64]:
     return np.column_stack([np.round(pts * 4).astype(np.int64), octave])
 
 
-def _as_asked(
-    asked: Sequence[cv2.KeyPoint], got: Sequence[cv2.KeyPoint], desc: NDArray[np.uint8]
-) -> tuple[list[cv2.KeyPoint], NDArray[np.uint8]]:
-    """``got`` and its descriptors (``compute``'s output for ``asked``) back in the order of ``asked``:
-    ``compute`` returns them grouped by pyramid level, which lost the selection's order (a reference form,
-    the first ``REF_FEATURES``, then held level-0 corners only)."""
+def _asked_index(asked: Sequence[cv2.KeyPoint], got: Sequence[cv2.KeyPoint]) -> NDArray[np.int64]:
+    """For each keypoint of ``got`` (``compute``'s output for ``asked``), the index of the first keypoint
+    of ``asked`` at the same position and level; ``len(asked)`` for none."""
     rank: dict[tuple[int, ...], int] = {}
     for i, k in enumerate(_keys(asked).tolist()):
         rank.setdefault(tuple(k), i)
-    pos = np.array([rank.get(tuple(k), len(asked)) for k in _keys(got).tolist()], np.int64)
-    order = np.argsort(pos, kind="stable")
+    return np.fromiter((rank.get(tuple(k), len(asked)) for k in _keys(got).tolist()), np.int64, len(got))
+
+
+def _as_asked(
+    asked: Sequence[cv2.KeyPoint], got: Sequence[cv2.KeyPoint], desc: NDArray[np.uint8]
+) -> tuple[list[cv2.KeyPoint], NDArray[np.uint8]]:
+    """``got`` and its descriptors back in the order of ``asked``: ``compute`` returns them grouped by
+    pyramid level, which lost the selection's order (a reference form, the first ``REF_FEATURES``, then
+    held level-0 corners only)."""
+    order = np.argsort(_asked_index(asked, got), kind="stable")
     return [got[i] for i in order.tolist()], desc[order]
 
 
 def _align(
     asked: Sequence[cv2.KeyPoint], got: Sequence[cv2.KeyPoint], desc: NDArray[np.uint8] | None, n: int
 ) -> NDArray[np.uint8]:
-    """``desc`` (computed for ``got``) reordered to ``asked``: ``compute`` drops keypoints too near the
-    border and keeps the rest in order; a dropped one gets an all-zero row."""
+    """``desc`` (computed for ``got``) placed at the rows of ``asked``: ``compute`` drops keypoints too
+    near the border; a dropped one gets an all-zero row."""
     out: NDArray[np.uint8] = np.zeros((n, 32), np.uint8)
     if desc is None or not len(got):
         return out
-    ka, kg = _keys(asked), _keys(got)
-    if len(ka) == len(kg) and np.array_equal(ka, kg):
-        out[:] = desc
-        return out
-    lookup = {tuple(k): j for j, k in enumerate(kg.tolist())}
-    for i, k in enumerate(ka.tolist()):
-        j = lookup.get(tuple(k))
-        if j is not None:
-            out[i] = desc[j]
+    pos = _asked_index(asked, got)
+    ok = pos < min(len(asked), n)
+    out[pos[ok]] = desc[ok]
     return out
 
 
