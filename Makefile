@@ -43,7 +43,8 @@ demo: install
 	$(DEMO) lists ls
 	@echo "== a laptop: ingest matches it at once now that lists exist (exact, PDQ, rotated and mirrored copies)"
 	$(DEMO) ingest demo/seizure/laptop --case DEMO-2026-0001
-	@echo "== a tablet: cropped, rotated 7 degrees, padded, screenshotted, mirrored+cropped copies and a small thumbnail of a crop, which PDQ cannot follow"
+	@echo "== a tablet: cropped, rotated 7 degrees, padded, screenshotted, mirrored+cropped copies and a small thumbnail of a crop, which PDQ cannot follow;"
+	@echo "   and a checkerboard saved again at JPEG quality 20: PDQ 44 bits away, its corners in place (pdq+aligned)"
 	$(DEMO) ingest demo/seizure/tablet --case DEMO-2026-0001
 	$(DEMO) triage --case DEMO-2026-0001 --format table --exhibit tablet
 	@echo "== match the whole case again (the phone, card and stick were ingested before the lists)"

@@ -92,6 +92,11 @@ class RobustStage:
     threshold: float  # default: a pair matches when score >= threshold
     label: str
     corroborated: tuple[float, int] | None = None  # (score, PDQ distance): both at most this far also match
+    # (query descriptor, reference descriptor) -> corners in place; a plain PDQ past PDQ_THRESHOLD within
+    # aligned_pdq with at least aligned_min of them also matches ('pdq+aligned')
+    aligned: Callable[[Any, Any], int] | None = None
+    aligned_min: int = 0
+    aligned_pdq: int = 0
 
 
 def robust_stage() -> tuple[RobustStage | None, str]:
@@ -105,6 +110,7 @@ def robust_stage() -> tuple[RobustStage | None, str]:
     try:
         hashing = importlib.import_module("jejak.hashing.robust")
         matching = importlib.import_module("jejak.match.robust")
+        # a reference as `jejak lists build` describes one (ORB asked for the reference's feature count)
         describe_ref: Callable[[Image.Image], Any] = hashing.describe
         describe_one: Callable[[Image.Image], Any] = getattr(hashing, "describe_query", describe_ref)
         matcher_cls = matching.RobustMatcher
@@ -142,7 +148,22 @@ def robust_stage() -> tuple[RobustStage | None, str]:
     label = f"robust score >= {threshold:g} ({matching.__name__})"
     if corroborated is not None:
         label += f", or robust >= {corroborated[0]:g} with PDQ <= {corroborated[1]} ('orb+pdq')"
-    stage = RobustStage(describe_ref, describe_query, build, search, float(threshold), label, corroborated)
+    corners = int(getattr(settings, "robust_aligned_corners", 0) or 0)
+    aligned_fn = getattr(matching, "aligned", None) if corners > 0 and close is not None else None
+    if aligned_fn is not None:
+        label += f", or plain PDQ <= {close} with >= {corners} corners in place ('pdq+aligned')"
+    stage = RobustStage(
+        describe_ref,
+        describe_query,
+        build,
+        search,
+        float(threshold),
+        label,
+        corroborated,
+        aligned_fn,
+        corners,
+        int(close) if close is not None else 0,
+    )
     return stage, ""
 
 
@@ -251,6 +272,7 @@ class QueryOut:
     base: int
     hashes: list[Hashes]  # per transform
     robust: list[list[tuple[int, float]]]  # per transform: verified candidates (ref, score)
+    aligned: list[list[tuple[int, int]]]  # per transform: (ref, corners in place) of its near plain PDQs
     pixels: list[int]
     timer: Timer
 
@@ -261,7 +283,7 @@ def _query_task(b: int) -> QueryOut:
     item: ds.Item = _STATE["items"][b]
     img = ds.decode(_STATE["base_jpegs"][b])
     timer = Timer()
-    out = QueryOut(b, [], [], [], timer)
+    out = QueryOut(b, [], [], [], [], timer)
     for k, tr in enumerate(trs):
         t = time.perf_counter()
         q = tr(img, ds.transform_rng(_STATE["seed"], item.slot, tr))
@@ -277,7 +299,23 @@ def _query_task(b: int) -> QueryOut:
             hits = stage.search(_STATE["matcher"], desc)
             timer.add("robust search", time.perf_counter() - t)
         out.robust.append(hits)
+        out.aligned.append(_aligned(stage, desc, out.hashes[-1], timer) if stage is not None else [])
     return out
+
+
+def _aligned(stage: RobustStage, desc: Any, hashes: Hashes, timer: Timer) -> list[tuple[int, int]]:
+    """(reference, corners in place) of every reference whose plain jejak PDQ is past PDQ_THRESHOLD but
+    within the stage's ``aligned_pdq`` of the query's (past the quality gate), as ``jejak match`` checks."""
+    if stage.aligned is None or hashes.jejak_quality < _STATE["quality_gate"]:
+        return []
+    t = time.perf_counter()
+    refs: U64 = _STATE["ref_plain"]
+    d = np.bitwise_count(refs ^ hashes.jejak[0][None, :]).sum(axis=1)
+    near = np.flatnonzero((d > PDQ_THRESHOLD) & (d <= stage.aligned_pdq))
+    found = [(int(i), int(stage.aligned(desc[0], _STATE["ref_descriptors"][i]))) for i in near]
+    timer.add("robust aligned", time.perf_counter() - t)  # per gated query; pairs summed as "seconds"
+    timer.add("robust aligned pairs", float(len(near)))
+    return found
 
 
 def _pool_map(fn: Callable[[int], Any], n: int, jobs: int, what: str) -> Iterator[Any]:
@@ -429,6 +467,7 @@ class Run:
     ref_hashes: list[Hashes]
     query_hashes: list[Hashes]  # index q = base * T + transform
     query_hits: list[list[tuple[int, float]]]
+    query_aligned: list[list[tuple[int, int]]]
     query_pixels: NDArray[np.int64]
     quality_gate: int
     ref_descriptors: list[Any] = field(default_factory=list)  # the robust stage's, in reference order
@@ -472,7 +511,14 @@ def run(args: argparse.Namespace) -> Run:
         r.descriptor = None
         r.jpeg = None
 
-    _STATE.update(transforms=trs, base_jpegs=base_jpegs, matcher=matcher)
+    _STATE.update(
+        transforms=trs,
+        base_jpegs=base_jpegs,
+        matcher=matcher,
+        ref_plain=np.stack([r.hashes.jejak[0] for r in done_refs]),
+        ref_descriptors=ref_descriptors,
+        quality_gate=Settings().match_pdq_quality,
+    )
     t = time.perf_counter()
     outs: list[QueryOut | None] = [None] * len(bases)
     for o in _pool_map(_query_task, len(bases), args.jobs, "queries"):
@@ -482,11 +528,13 @@ def run(args: argparse.Namespace) -> Run:
     _STATE.clear()
     query_hashes: list[Hashes] = []
     query_hits: list[list[tuple[int, float]]] = []
+    query_aligned: list[list[tuple[int, int]]] = []
     pixels: list[int] = []
     for o in outs:
         assert o is not None
         query_hashes.extend(o.hashes)
         query_hits.extend(o.robust)
+        query_aligned.extend(o.aligned)
         pixels.extend(o.pixels)
     return Run(
         args=args,
@@ -500,6 +548,7 @@ def run(args: argparse.Namespace) -> Run:
         ref_hashes=[r.hashes for r in done_refs],
         query_hashes=query_hashes,
         query_hits=query_hits,
+        query_aligned=query_aligned,
         query_pixels=np.asarray(pixels, np.int64),
         quality_gate=Settings().match_pdq_quality,
         ref_descriptors=ref_descriptors,
@@ -558,6 +607,7 @@ def evaluate(r: Run) -> tuple[list[Method], dict[str, Any]]:
     rs = robust_scores(r.query_hits, truth, sc.close_pairs, nr)
     pdq_match = sc.genuine <= PDQ_THRESHOLD
     corroborated = np.zeros_like(pdq_match)
+    corroborated_keys = np.empty(0, np.int64)
     info["corroborated_genuine"] = info["corroborated_impostors"] = 0
     if r.stage.corroborated is not None:  # weak verification + close PDQ: matches at every robust threshold
         weak, close = r.stage.corroborated
@@ -566,13 +616,36 @@ def evaluate(r: Run) -> tuple[list[Method], dict[str, Any]]:
             pair_distances(rs.outside_keys, q_jejak, ref_jejak, gate) <= close
         )
         info["corroborated_impostors"] = int(imp.sum())
+        corroborated_keys = rs.outside_keys[imp]
         rs = RobustScores(rs.genuine, rs.impostor_outside[~imp], rs.impostor_all, rs.outside_keys[~imp])
         pdq_match = pdq_match | corroborated
     info["corroborated_genuine"] = int((corroborated & ~(rs.genuine >= r.stage.threshold)).sum())
-    pdq_false = len(sc.close_pairs) + info["corroborated_impostors"]
+    info["aligned_genuine"] = info["aligned_impostors"] = 0
+    if r.stage.aligned is not None:  # a near plain PDQ with the corners in place: as the corroboration
+        corners = np.zeros_like(pdq_match)
+        imp_keys: set[int] = set()
+        for q, found in enumerate(r.query_aligned):
+            for ref, n in found:
+                if n < r.stage.aligned_min:
+                    continue
+                if ref == truth[q]:
+                    corners[q] = True
+                else:
+                    imp_keys.add(q * nr + ref)
+        keys = np.fromiter(imp_keys, np.int64, len(imp_keys))
+        keys = keys[~np.isin(keys, sc.close_pairs)]  # PDQ <= 31 (another variant) already counts them
+        keys = keys[~np.isin(keys, corroborated_keys)]  # counted as 'orb+pdq' already
+        drop = np.isin(rs.outside_keys, keys)
+        rs = RobustScores(rs.genuine, rs.impostor_outside[~drop], rs.impostor_all, rs.outside_keys[~drop])
+        info["aligned_impostors"] = len(keys)
+        info["aligned_genuine"] = int((corners & ~pdq_match & ~(rs.genuine >= r.stage.threshold)).sum())
+        pdq_match = pdq_match | corners
+    pdq_false = len(sc.close_pairs) + info["corroborated_impostors"] + info["aligned_impostors"]
     s0 = r.stage.threshold
     false = pdq_false + int((rs.impostor_outside >= s0).sum())
-    also = "" if r.stage.corroborated is None else " or orb+pdq"
+    also = ("" if r.stage.corroborated is None else " or orb+pdq") + (
+        "" if r.stage.aligned is None else " or pdq+aligned"
+    )
     at: dict[float, NDArray[np.bool_]] = {}
     thresholds: dict[float, str] = {}
     for target in TARGETS:
@@ -754,6 +827,13 @@ def report(
                 f"{info['corroborated_genuine']:,} queries matched only so; impostor pairs corroborated: "
                 f"{info['corroborated_impostors']:,}."
             )
+        if r.stage.aligned is not None:
+            add(
+                f"Corners in place ('pdq+aligned': plain PDQ {PDQ_THRESHOLD + 1}-{r.stage.aligned_pdq} "
+                f"with >= {r.stage.aligned_min} of the reference's corners in place): "
+                f"{info['aligned_genuine']:,} queries matched only so; impostor pairs: "
+                f"{info['aligned_impostors']:,}."
+            )
     add(
         f"(c)'s quality gate (query PDQ quality < {r.quality_gate}: no PDQ match) held back "
         f"{info['gated']:,} queries."
@@ -833,6 +913,12 @@ def report(
     )
     if r.stage is not None:
         line += f"; robust shortlist + verification {tm.ms('robust search'):.1f} ms"
+        if r.stage.aligned is not None:
+            pairs = tm.ms("robust aligned pairs") / 1000
+            line += (
+                f"; corners in place ('pdq+aligned') {tm.ms('robust aligned'):.2f} ms "
+                f"({pairs:.3f} near pairs per query)"
+            )
     add(line)
     add(
         f"- drawing a reference (render + JPEG q95, or read from the cache): "

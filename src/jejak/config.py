@@ -82,7 +82,14 @@ class Settings(BaseSettings):
     )
     robust_corroborated_pdq: int = Field(
         48,
-        description="PDQ distance (closest dihedral variant) that corroborates a weaker robust verification",
+        description="PDQ distance (closest dihedral variant) that corroborates a weaker robust verification; "
+        "also how far a plain PDQ may be for robust_aligned_corners to corroborate it",
+    )
+    robust_aligned_corners: int = Field(
+        16,
+        description="a PDQ past match_pdq_threshold (within robust_corroborated_pdq) of a picture to a list "
+        "entry built from media is a hit when at least this many of the entry's corners are in the same "
+        "place in the picture (jejak.match.robust.aligned): algorithm 'pdq+aligned'; 0 turns it off",
     )
     video_enabled: bool = Field(
         True, description="hash videos at ingest: vPDQ frame hashes, container metadata, contact sheet"

@@ -15,8 +15,8 @@ from PIL import Image, ImageDraw, ImageFilter
 from jejak.errors import StoreError
 from jejak.hashing.robust import RobustDescriptor, describe, describe_query
 from jejak.index.robust import BRANCH, RobustIndex, default_vocabulary
-from jejak.match.robust import MIN_SCORE, RobustMatcher, verify
-from jejak.testing.images import procedural_image
+from jejak.match.robust import MIN_SCORE, RobustMatcher, aligned, verify
+from jejak.testing.images import jpeg_bytes, procedural_image
 
 BASE_STYLES = ("shapes", "room", "text", "shapes", "room", "text", "shapes", "room")
 Edit = Callable[[Image.Image], Image.Image]
@@ -302,3 +302,25 @@ def test_geometric_reranking_reaches_past_the_best_votes(monkeypatch: pytest.Mon
     assert by_vote.index(decoys) > 100
     monkeypatch.undo()
     assert index.candidates(query, 16)[0].ref_id == decoys
+
+
+@pytest.mark.parametrize(("number", "style"), [(10, "checker"), (3, "room")])
+def test_corners_in_place(number: int, style: str) -> None:
+    """``aligned``: a copy saved again at JPEG quality 20, or at half the size, keeps the reference's
+    corners in place (hundreds, the rule asks 16); the same picture cropped 4 % at the top left moves them
+    all, and another picture of the same kind has none. The checkerboard is the demo's, whose copy the
+    verification cannot find (every square's corner looks like the next)."""
+    data = jpeg_bytes(procedural_image(2026 * 7919 + number, 1024, 768, style), quality=90)
+    img = Image.open(io.BytesIO(data)).convert("RGB")
+    ref = describe(img)
+    w, h = img.size
+    recompressed = Image.open(io.BytesIO(jpeg_bytes(img, quality=20))).convert("RGB")
+    half = img.resize((w // 2, h // 2), Image.Resampling.BILINEAR)
+    moved = img.crop((w // 25, h // 25, w, h))
+    other = procedural_image(2026 * 7919 + number + 100, 1024, 768, style)
+    assert aligned(describe_query(recompressed), ref) >= 40
+    assert aligned(describe_query(half), ref) >= 40
+    assert aligned(describe_query(moved), ref) < 8
+    assert aligned(describe_query(other), ref) < 8
+    if style == "checker":
+        assert verify(describe_query(recompressed), ref) is None

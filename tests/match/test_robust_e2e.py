@@ -5,6 +5,7 @@ and no distractor hits; with the stage switched off, the same copies are new."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from PIL import Image
 
 from jejak.hashing.robust import describe, describe_query
 from jejak.match.robust import verify
+from jejak.store.sql import Store
 from jejak.testing import robustness as ds
 from jejak.testing.images import procedural_image
 from jejak.testing.known import build_known_material
@@ -53,6 +55,13 @@ def test_hard_edits_found_by_the_robust_stage(cli: Cli, known: tuple[Path, dict[
         assert ev["mirrored"] is (copy["edit"] == "mirror_crop5"), (copy, ev)
         assert ev["enlarged"] is (copy["edit"] == "thumb_crop5"), (copy, ev)
         assert r["category"]["code"] == "1"
+    for copy in manifest["near_copies"]:  # a checkerboard saved again at JPEG quality 20
+        r = recs[copy["sha256"]]
+        assert r["status"] == "known", copy
+        [hit] = [h for h in r["hits"] if h["list"] == "unit-series"]
+        assert (hit["stage"], hit["algorithm"]) == ("robust", "pdq+aligned"), hit
+        ev = hit["evidence"]
+        assert ev["aligned"] >= 16 and 31 < ev["pdq_distance"] <= 48, ev
     for d in manifest["tablet_distractors"] + manifest["distractors"]:
         assert recs[d["sha256"]]["status"] == "new", d
         assert recs[d["sha256"]]["hits"] == []
@@ -69,7 +78,8 @@ def test_without_the_robust_stage_hard_edits_are_new(cli: Cli, known: tuple[Path
     cli("case", "create", CASE, "--agency", "Polri")
     cli("ingest", str(root / "seizure" / "tablet"), "--case", CASE, env=off)
     recs = {r["sha256"]: r for r in cli("triage", "--case", CASE, "--format", "jsonl", env=off).jsonl()}
-    found = [c["edit"] for c in manifest["hard_copies"] if recs[c["sha256"]]["status"] == "known"]
+    edited = manifest["hard_copies"] + manifest["near_copies"]
+    found = [c["edit"] for c in edited if recs[c["sha256"]]["status"] == "known"]
     assert found == [], found  # PDQ alone loses every one of these edits
 
 
@@ -189,17 +199,15 @@ def test_enlarged_descriptor_switched_off(cli: Cli, tmp_path: Path) -> None:
     assert "orb" in stored and "orb.enlarged" not in stored
 
 
-def test_weak_verification_corroborated_by_a_close_pdq(cli: Cli, tmp_path: Path) -> None:
-    """Two checkerboards saved at JPEG quality 20: PDQ moves past 31 bits and the robust
-    stage verifies them under its threshold of 14. Each signal alone is too weak; together (robust
-    >= 8 and PDQ <= 48) they are a hit, ``orb+pdq``, whose evidence has both. Without corroboration
-    (its score raised to the robust threshold) the same pictures are new."""
+def _ingest_edited(cli: Cli, tmp_path: Path, picks: Sequence[tuple[int, str]]) -> dict[str, Any]:
+    """The robustness benchmark's bases ``picks`` (slot, edit name) saved as JPEG q95 into a list built
+    from media, their edited copies ingested into a new case; the ingest's match report."""
     ref_dir, seized = tmp_path / "ref", tmp_path / "seized"
     ref_dir.mkdir()
     seized.mkdir()
-    bases = ds.base_items(500, 0)  # the robustness benchmark's bases
-    edits = {t.name: t for t in ds.transforms(["jpeg q20"])}
-    for slot, name in ((132, "jpeg q20"), (214, "jpeg q20")):
+    bases = ds.base_items(500, 0)
+    edits = {t.name: t for t in ds.transforms(sorted({name for _slot, name in picks}))}
+    for slot, name in picks:
         item = bases[slot]
         item.image().save(ref_dir / f"base-{slot}.jpg", quality=95)
         reference = Image.open(ref_dir / f"base-{slot}.jpg").convert("RGB")
@@ -207,16 +215,70 @@ def test_weak_verification_corroborated_by_a_close_pdq(cli: Cli, tmp_path: Path)
         edit(reference, ds.transform_rng(0, item.slot, edit)).save(seized / f"edited-{slot}.png")
     cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1")
     cli("case", "create", CASE, "--agency", "Polri")
-    report = cli("ingest", str(seized), "--case", CASE, "--json").json()
-    assert report["match"]["corroborated_hits"] == 2, report["match"]
+    report: dict[str, Any] = cli("ingest", str(seized), "--case", CASE, "--json").json()["match"]
+    return report
+
+
+def test_weak_verification_corroborated_by_a_close_pdq(cli: Cli, tmp_path: Path) -> None:
+    """A photo with noise (sigma 20) and a text page blurred (radius 4): PDQ moves past 31 bits and the
+    robust stage verifies them under its threshold of 14. Each signal alone is too weak; together (robust
+    >= 8 and PDQ <= 48) they are a hit, ``orb+pdq``, whose evidence has both. Without corroboration
+    the same pictures are new."""
+    report = _ingest_edited(cli, tmp_path, ((29, "noise σ20"), (385, "blur r4")))
+    assert report["corroborated_hits"] == 2, report
     for rec in cli("triage", "--case", CASE, "--format", "jsonl").jsonl():
         assert rec["status"] == "known", rec
         [hit] = rec["hits"]
         assert (hit["stage"], hit["algorithm"]) == ("robust", "orb+pdq"), hit
         ev = hit["evidence"]
         assert 8 <= ev["score"] < 14 and 31 < ev["pdq_distance"] <= 48, ev
-    off = {"JEJAK_ROBUST_CORROBORATED_SCORE": "14"}
+    # without corroboration (its score raised to the robust threshold, and the corners-in-place rule off)
+    # the same pictures are new
+    off = {"JEJAK_ROBUST_CORROBORATED_SCORE": "14", "JEJAK_ROBUST_ALIGNED_CORNERS": "0"}
     cli("match", "--case", CASE, env=off)
     assert {r["status"] for r in cli("triage", "--case", CASE, "--format", "jsonl", env=off).jsonl()} == {
         "new"
     }
+
+
+def test_near_pdq_corroborated_by_corners_in_place(cli: Cli, tmp_path: Path) -> None:
+    """Two stripe pictures saved at JPEG quality 20: PDQ moves past 31 bits and the verification finds
+    nothing it can tell apart (every stripe corner looks like the next). Their corners are still where
+    they were, so the near PDQ is corroborated: ``pdq+aligned``, with the corner count as evidence. With
+    the rule off (``robust_aligned_corners`` 0) the same pictures are new."""
+    report = _ingest_edited(cli, tmp_path, ((401, "jpeg q20"), (404, "jpeg q20")))
+    assert report["aligned_hits"] == 2, report
+    for rec in cli("triage", "--case", CASE, "--format", "jsonl").jsonl():
+        assert rec["status"] == "known", rec
+        [hit] = rec["hits"]
+        assert (hit["stage"], hit["algorithm"]) == ("robust", "pdq+aligned"), hit
+        ev = hit["evidence"]
+        assert ev["score"] == ev["aligned"] >= 16 and 31 < ev["pdq_distance"] <= 48, ev
+        assert ev["rotation_deg"] == 0.0 and not ev["mirrored"], ev
+    off = {"JEJAK_ROBUST_ALIGNED_CORNERS": "0"}
+    cli("match", "--case", CASE, env=off)
+    assert {r["status"] for r in cli("triage", "--case", CASE, "--format", "jsonl", env=off).jsonl()} == {
+        "new"
+    }
+
+
+def test_lists_build_keeps_a_reference_description(cli: Cli, store: Store, tmp_path: Path) -> None:
+    """A list built from pictures keeps, for each, what ``describe`` (a reference's description, the one
+    the robustness benchmark measures) gives: ORB asked for a reference's 256 features, not a seized
+    picture's 768 cut down to 256, which keeps other corners (73 % the same) and found fewer copies."""
+    ref_dir = tmp_path / "ref"
+    ref_dir.mkdir()
+    styles = ("room", "text", "texture", "shapes")
+    pics = {
+        f"{style}-{seed}.png": procedural_image(seed, 640, 480, style) for seed, style in enumerate(styles)
+    }
+    for name, pic in pics.items():
+        pic.save(ref_dir / name)
+    cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1")
+    kept = {
+        Path(str(name)).name: blob
+        for _id, name, blob in store.lists.list_descriptors(store.lists.get("unit").id, "orb")
+    }
+    assert set(kept) == set(pics)
+    for name, pic in pics.items():
+        assert kept[name] == describe(pic).to_bytes(), name

@@ -169,6 +169,11 @@ def hit_counts(report: dict[str, Any]) -> str:
             f" of which {report['corroborated_hits']} corroborated by PDQ"
             if report.get("corroborated_hits")
             else ""
+        )
+        + (
+            f" and {report['aligned_hits']} near PDQ with the corners in place"
+            if report.get("aligned_hits")
+            else ""
         ),
     ]
     for key, what in (

@@ -30,6 +30,12 @@ shortlist ``SHORTLIST`` candidates by visual words, verify each in the orientati
 ``min_score``. A small query's enlarged descriptor (``describe_enlarged``), when given, is searched the
 same way and each reference keeps its better score. Recall, false-match rate and costs (with a
 100,000-reference index) are measured by ``benchmarks/robustness.py``; see docs/benchmarks.md.
+
+``aligned(query, ref)`` answers a narrower question without RANSAC: are the reference's corners where they
+were (same relative position, pyramid level, orientation, close descriptor) in a query that was not moved?
+Stripes and checkerboards give the ratio test nothing to keep, so a recompressed or noisy copy is not
+verified; its corners are still in place. The service layer asks it for pairs whose plain PDQ came near
+(``pdq+aligned``, services/robust.py).
 """
 
 from __future__ import annotations
@@ -72,7 +78,12 @@ MIN_HULL = 0.05
 ORIENTATION_RATIO = 0.9
 """An orientation (plain or mirrored) of the query is verified when its vote is at least this fraction of
 the other's: near-symmetric pictures get both."""
+ALIGN_PX = 4.0
+"""``aligned``: how far (reference work pixels) a query corner may be from where the reference has it."""
+ALIGN_HAMMING = 80
+"""``aligned``: how many of a corner's 256 descriptor bits may differ."""
 _LOG_OCTAVE = math.log(1.2)
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint16)
 faiss.omp_set_num_threads(1)  # one small search per candidate: threads cost more than they give
 
 
@@ -217,6 +228,34 @@ def verify(
     return RobustEvidence(score, inliers, matches, rot, scale, tx, ty, mirrored)
 
 
+def aligned(query: RobustDescriptor, ref: RobustDescriptor) -> int:
+    """How many reference corners the query has in the same place, untransformed: distinct reference
+    locations (2 px cells) with a query keypoint within ``ALIGN_PX`` work pixels at the same relative
+    position in the picture, at the pyramid level the pictures' sizes predict (+- 1.5), with an
+    orientation within ``ANGLE_TOL`` and a descriptor within ``ALIGN_HAMMING`` bits. A lightly edited copy
+    (recompressed, noisy, blurred, resized) keeps its corners where they were even when the ratio test
+    finds no distinct match (stripes, checkerboards); two different pictures share a few by chance."""
+    if not len(query) or not len(ref) or min(query.width, query.height, ref.width, ref.height) <= 0:
+        return 0
+    rel = (query.xy.astype(np.float64) / query.scale + np.array(query.box[:2])) / (query.width, query.height)
+    qxy = (rel * (ref.width, ref.height) - np.array(ref.box[:2])) * ref.scale  # in reference work pixels
+    rxy = ref.xy.astype(np.float64)
+    dx = rxy[:, None, 0] - qxy[None, :, 0]
+    dy = rxy[:, None, 1] - qxy[None, :, 1]
+    ri, qi = np.nonzero(dx * dx + dy * dy <= ALIGN_PX * ALIGN_PX)
+    if not len(ri):
+        return 0
+    expect = math.log(query.scale * query.width / (ref.scale * ref.width)) / _LOG_OCTAVE
+    doct = query.octave[qi].astype(np.float64) - ref.octave[ri].astype(np.float64)
+    dang = (query.angle[qi] - ref.angle[ri] + 180.0) % 360.0 - 180.0
+    ok = (np.abs(doct - expect) <= 1.5) & (np.abs(dang) <= ANGLE_TOL)
+    ri, qi = ri[ok], qi[ok]
+    bits = _POPCOUNT[query.desc[qi] ^ ref.desc[ri]].sum(axis=1)
+    ri = ri[bits <= ALIGN_HAMMING]
+    cells = np.floor(rxy[ri] / 2.0).astype(np.int64) @ np.array([1, 1 << 20], np.int64)
+    return len(np.unique(cells))
+
+
 class RobustMatcher:
     """Shortlist with a ``RobustIndex``, verify with ``verify``; see the module doc."""
 
@@ -247,6 +286,10 @@ class RobustMatcher:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def descriptor(self, ref_id: int) -> RobustDescriptor | None:
+        """A reference's descriptor (from the store when the matcher reads it there), or None."""
+        return self._get(ref_id)
 
     def search(
         self, desc: RobustDescriptor, min_score: int | None = None, enlarged: RobustDescriptor | None = None

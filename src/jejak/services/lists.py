@@ -19,7 +19,7 @@ from jejak.errors import ConfigError, NotFound, StoreError
 from jejak.hashing.keyframes import NAME as KEYFRAMES_NAME
 from jejak.hashing.keyframes import KeyframeSet
 from jejak.hashing.robust import NAME as ROBUST_NAME
-from jejak.hashing.robust import RobustDescriptor
+from jejak.hashing.robust import REF_FEATURES, RobustDescriptor
 from jejak.hashing.video import NAME as VPDQ_NAME
 from jejak.lists import read_list, write_list
 from jejak.lists.vpdq import format_vpdq, read_vpdq
@@ -249,9 +249,12 @@ def build_list(
     cat = Category.parse(scheme, category) if scheme and category is not None else None
     by = by or whoami()
     row = _list_for(store, name, known_good, scheme, None, None, by)
-    # known videos are hashed densely (see services.media._compare); the rest as at ingest
+    # known videos are hashed densely (see services.media._compare); pictures and keyframes described as
+    # references (REF_FEATURES: ORB asked for a reference's count, not a seized picture's cut down, keeps
+    # the corners the robustness benchmark measured); the rest as at ingest
     dense = settings.model_copy(
         update={
+            "robust_features": min(settings.robust_features, REF_FEATURES),
             "video_fps": settings.video_reference_fps,
             "video_keyframes": SLOTS,
             "video_keyframe_seconds": settings.video_reference_keyframe_seconds,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,11 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from jejak.config import Settings
-from jejak.hashing.robust import NAME as ROBUST_NAME
 from jejak.match.pdq import ListIndex, PdqQuery, best_pdq_hits
 from jejak.model.lists import Hit
 from jejak.services.graph import link_case
 from jejak.services.media import FRAME_NAME, CaseMedia, link_case_media, media_hits
-from jejak.services.robust import CORROBORATED_NAME, ensure_robust, robust_hits
+from jejak.services.robust import ALIGNED_NAME, CORROBORATED_NAME, STILL_NAMES, ensure_robust, robust_hits
 from jejak.store.sql import Store
 
 
@@ -58,6 +58,28 @@ def ensure_index(store: Store, settings: Settings) -> tuple[ListIndex, str]:
     return idx, action
 
 
+def near_pdqs(
+    store: Store,
+    settings: Settings,
+    index: ListIndex | None,
+    stills: Sequence[tuple[int, str]],
+    skip: set[tuple[int, int]],
+) -> dict[int, list[tuple[int, int]]]:
+    """Per content, the (entry, distance) of active list entries within ``robust_corroborated_pdq`` bits of
+    its plain PDQ (``stills``: past the quality gate) that no earlier stage hit (``skip``): the pairs whose
+    corners may corroborate them (``pdq+aligned``). Empty when that rule is off."""
+    if index is None or not stills or settings.robust_aligned_corners <= 0:
+        return {}
+    queries = [PdqQuery(cid, None, value) for cid, value in stills]
+    found = best_pdq_hits(queries, index, settings.robust_corroborated_pdq)
+    owner = store.lists.active_entry_lists([entry for _c, entry in found])
+    near: dict[int, list[tuple[int, int]]] = {}
+    for (cid, entry), (dist, _variant) in sorted(found.items()):
+        if entry in owner and (cid, entry) not in skip:
+            near.setdefault(cid, []).append((entry, dist))
+    return near
+
+
 def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
     """Recompute the hits of the case's contents against every active list entry."""
     row = store.get_case(case)
@@ -65,6 +87,7 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
     hits = store.matches.exact_hits(row.id) if lists else []
     report: dict[str, Any] = {"case": case, "lists": len(lists), "index": None, "robust": None}
     pdq_hits: list[Hit] = []
+    index: ListIndex | None = None
     stills: list[
         tuple[int, str]
     ] = []  # (content, plain PDQ) past the quality gate: the frame stage's queries
@@ -108,7 +131,10 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         matchers = ensure_robust(store, settings, index_folder(settings))
         if matchers.stills is not None or matchers.frames is not None:
             skip = {(h.content_id, h.entry_id) for h in hits + pdq_hits + media}
-            robust, counts = robust_hits(store, settings, row.id, matchers, case_media.keyframes, skip, pdqs)
+            near = near_pdqs(store, settings, index, stills, skip) if matchers.stills is not None else {}
+            robust, counts = robust_hits(
+                store, settings, row.id, matchers, case_media.keyframes, skip, pdqs, near
+            )
             report["robust"] = matchers.report() | counts
     report["links"] = link_case_media(store, settings, row.id, case_media)
     report["graph"] = link_case(store, settings, case)
@@ -118,9 +144,10 @@ def match_case(store: Store, settings: Settings, case: str) -> dict[str, Any]:
         exact_hits=len(hits),
         pdq_hits=len(pdq_hits),
         dihedral_hits=sum(1 for h in pdq_hits if h.variant),
-        robust_hits=sum(1 for h in robust if h.algorithm in (ROBUST_NAME, CORROBORATED_NAME)),
+        robust_hits=sum(1 for h in robust if h.algorithm in STILL_NAMES),
         corroborated_hits=sum(1 for h in robust if h.algorithm == CORROBORATED_NAME),
-        keyframe_hits=sum(1 for h in robust if h.algorithm not in (ROBUST_NAME, CORROBORATED_NAME)),
+        aligned_hits=sum(1 for h in robust if h.algorithm == ALIGNED_NAME),
+        keyframe_hits=sum(1 for h in robust if h.algorithm not in STILL_NAMES),
         video_hits=sum(1 for h in media if h.algorithm == "vpdq"),
         frame_hits=sum(1 for h in media if h.algorithm == FRAME_NAME),
         audio_hits=sum(1 for h in media if h.algorithm == "chromaprint"),

@@ -9,7 +9,9 @@ still descriptors (``orb``) and ``keyframes.npz`` over their videos' keyframes (
 Hits, by algorithm: ``orb`` (a still verified against a known still), ``orb.frame`` (a still verified
 against a keyframe of a known video, with the keyframe's time), ``orb.frames`` (a video whose keyframes
 verified against a known still or video: ``match.keyframes`` says how many are needed), ``orb+pdq`` (a still
-verified against a known still more weakly than ``robust_min_score`` asks, corroborated by a close PDQ).
+verified against a known still more weakly than ``robust_min_score`` asks, corroborated by a close PDQ),
+``pdq+aligned`` (a still whose plain PDQ came near a known still's, past ``match_pdq_threshold``, with the
+still's corners in the same places: ``aligned``).
 """
 
 from __future__ import annotations
@@ -36,12 +38,17 @@ from jejak.match.keyframes import (
     search_video,
     still_evidence,
 )
-from jejak.match.robust import RobustMatcher
+from jejak.match.robust import RobustMatcher, aligned
 from jejak.model.lists import Hit
 from jejak.store.sql import Store
 
 CORROBORATED_NAME = "orb+pdq"
 """A still verified with a score under ``robust_min_score`` whose PDQ also came close (``corroborated``)."""
+ALIGNED_NAME = "pdq+aligned"
+"""A still whose plain PDQ came near a known still's (past the PDQ threshold, within
+``robust_corroborated_pdq``) and that has at least ``robust_aligned_corners`` of its corners in place."""
+STILL_NAMES = frozenset({ROBUST_NAME, CORROBORATED_NAME, ALIGNED_NAME})
+"""The robust stage's algorithms for a still against a known still."""
 
 
 @dataclass
@@ -138,13 +145,17 @@ def robust_hits(
     videos: dict[int, KeyframeSet],
     skip: set[tuple[int, int]],
     pdqs: Mapping[int, Sequence[str]] | None = None,
+    near: Mapping[int, Sequence[tuple[int, int]]] | None = None,
 ) -> tuple[list[Hit], dict[str, int]]:
     """Robust-stage hits of the case's described stills and of its videos' keyframes (``videos``), pairs
     in ``skip`` being already hit, and counts of what was searched (contents skipped because their
     descriptor has another version: re-ingest the evidence to search them). ``pdqs``: the PDQ hashes
     (plain and dihedral variants) of the contents past the quality gate, which may corroborate a weaker
-    verification of a still against a still (``orb+pdq``, see ``corroborated``)."""
+    verification of a still against a still (``orb+pdq``, see ``corroborated``). ``near``: per content, the
+    (entry, distance) of entries whose PDQ came near its plain PDQ without a PDQ hit, which its corners
+    may corroborate (``pdq+aligned``, see ``aligned_hits``)."""
     found: list[tuple[int, int, str, dict[str, Any]]] = []
+    near_descs: dict[int, RobustDescriptor] = {}
     weak: list[tuple[int, int, dict[str, Any]]] = []
     searched = stale = 0
     min_score = settings.robust_min_score
@@ -159,6 +170,8 @@ def robust_hits(
                 stale += 1
                 continue
             searched += 1
+            if near and content_id in near:
+                near_descs[content_id] = desc
             if lists.stills is not None:
                 for entry, fh in search(desc, None, lists.stills, None, still_score, enlarged=big).items():
                     if fh.hit.score >= min_score:
@@ -183,6 +196,10 @@ def robust_hits(
                     found.append((content_id, entry, KEYFRAMES_NAME, evidence(pairs, len(keys), n_ref)))
     if weak and pdqs:
         found += corroborated(store, settings, weak, pdqs)
+    if near_descs and lists.stills is not None and settings.robust_aligned_corners > 0:
+        have = {(cid, entry) for cid, entry, _a, _e in found}
+        todo = {cid: [(e, d) for e, d in (near or {})[cid] if (cid, e) not in have] for cid in near_descs}
+        found += aligned_hits(lists.stills, settings.robust_aligned_corners, near_descs, todo)
     best: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}
     for cid, entry, alg, ev in found:  # a known video that is also a known still: keep the stronger
         pair = (cid, entry)
@@ -195,6 +212,43 @@ def robust_hits(
         if entry in owner
     ]
     return hits, {"searched": searched, "stale": stale}
+
+
+def aligned_hits(
+    stills: RobustMatcher,
+    min_corners: int,
+    descs: Mapping[int, RobustDescriptor],
+    near: Mapping[int, Sequence[tuple[int, int]]],
+) -> list[tuple[int, int, str, dict[str, Any]]]:
+    """The pairs of ``near`` (content -> (entry, PDQ distance)) whose entry has at least ``min_corners``
+    corners in the same place in the content (``aligned``): a PDQ a little too far to be a hit alone,
+    corroborated by the corners of a picture that was not moved, cropped or turned. On the robustness
+    benchmark this finds the recompressed and noisy copies of stripes and checkerboards that the
+    verification cannot tell apart from each other (docs/benchmarks.md). Evidence: ``score`` and
+    ``aligned`` (the corners in place), ``corners`` (the entry's), ``pdq_distance``, and the identity
+    transform (rotation 0, the pictures' size ratio as ``scale``)."""
+    out = []
+    for cid, pairs in near.items():
+        desc = descs.get(cid)
+        if desc is None:
+            continue
+        for entry, dist in pairs:
+            ref = stills.descriptor(entry)
+            if ref is None:
+                continue
+            n = aligned(desc, ref)
+            if n >= min_corners:
+                ev = {
+                    "score": n,
+                    "aligned": n,
+                    "corners": len(ref),
+                    "pdq_distance": dist,
+                    "rotation_deg": 0.0,
+                    "scale": round(desc.width / ref.width, 4) if ref.width else 1.0,
+                    "mirrored": False,
+                }
+                out.append((cid, entry, ALIGNED_NAME, ev))
+    return out
 
 
 def corroborated(

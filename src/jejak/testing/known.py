@@ -9,7 +9,8 @@ describe them, and a laptop exhibit holding exact and edited copies of some of t
   "operating system" files that a known-good list describes;
 - ``root/reference/``: the reference pictures themselves, and ``root/seizure/tablet/``: copies edited the
   ways PDQ loses (crop, small rotation, padding, screenshot, mirror plus crop) among new pictures, for the
-  robust stage (a list built from ``reference/`` with ``jejak lists build``);
+  robust stage (a list built from ``reference/`` with ``jejak lists build``), and a checkerboard reference's
+  copy saved again at JPEG quality 20 (``near_copies``: a near PDQ corroborated by its corners in place);
 - ``root/lists/``: a Project VIC VICS 2.0 hash set in two releases (the second removes one entry, changes
   a category and adds one), an ICSE CSV export that disagrees with VICS on one picture's category, a
   PDQ-only list, and an NSRL RDS v3 SQLite file of known-good files.
@@ -78,6 +79,13 @@ HARD_COPIES: tuple[tuple[int, str, str], ...] = (
     (7, "thumb_crop5", "Pictures/.thumbnails/0008.jpg"),  # found by its enlarged descriptor
 )
 N_TABLET_DISTRACTORS = 6
+
+# A checkerboard among the unit's references, and its copy saved again at JPEG quality 20 on the tablet:
+# PDQ moves 44 bits (past 31) and the verification finds nothing (every square's corner looks like the next),
+# but the picture's corners are all still in place: a 'pdq+aligned' hit (seed 2026; see
+# ``jejak.match.robust.aligned``). Not in the hash lists: only the unit's list built from media has it.
+NEAR_REFERENCE = (10, "checker")  # (picture number, style) for _picture's generator
+NEAR_COPY = "WhatsApp/Media/WhatsApp Images/IMG-20260105-WA0003.jpg"
 
 
 def _picture(seed: int, i: int) -> Image.Image:
@@ -184,6 +192,20 @@ def build_known_material(root: Path, seed: int = 2026) -> dict[str, Any]:
         manifest["hard_copies"].append(
             {"reference": ref, "edit": edit, **_place(seizure, "tablet", rel, data)}
         )
+    near = jpeg_bytes(
+        procedural_image(seed * 7919 + NEAR_REFERENCE[0], 1024, 768, NEAR_REFERENCE[1]), quality=90
+    )
+    manifest["references"].append(
+        {"reference": N_REFERENCES, **_place(root, "reference", f"ref-{N_REFERENCES:02d}.jpg", near)}
+    )
+    recompressed = jpeg_bytes(Image.open(io.BytesIO(near)).convert("RGB"), quality=20)
+    manifest["near_copies"] = [
+        {
+            "reference": N_REFERENCES,
+            "edit": "recompress20",
+            **_place(seizure, "tablet", NEAR_COPY, recompressed),
+        }
+    ]
     for n in range(N_TABLET_DISTRACTORS):
         img = procedural_image(seed * 15_485_863 + n, 900, 700, DISTRACTOR_STYLES[n % len(DISTRACTOR_STYLES)])
         data = jpeg_bytes(img, quality=85)

@@ -87,6 +87,13 @@ def describe_evidence(hit: dict[str, Any]) -> list[str]:
         out.append("asserted" + (f" by {by}" if by else "") + f", {when}" + (f", in {case}" if case else ""))
         if ev.get("note"):
             out.append(f"note: {ev.pop('note')}")
+    if "aligned" in ev:  # pdq+aligned: a near PDQ, the reference's corners in place
+        out.append(
+            f"PDQ at {int(ev.pop('pdq_distance'))} bits; {ev.pop('aligned')} of the reference's "
+            f"{ev.pop('corners', '?')} corners in the same place"
+        )
+        for key in ("score", "rotation_deg", "scale", "mirrored"):
+            ev.pop(key, None)
     if "inliers" in ev:
         line = f"{ev.pop('inliers')} verified inliers"
         if "matches" in ev:
