@@ -68,8 +68,9 @@ class Settings(BaseSettings):
     robust_max_side: int = Field(512, description="longer side of the image features are detected in")
     robust_enlarge_below: int = Field(
         480,
-        description="pictures whose longer side is under this many pixels are also described enlarged to "
-        "robust_max_side ('orb.enlarged'), which finds much smaller copies; 0 switches it off",
+        description="seized pictures whose longer side is under this many pixels are also described enlarged "
+        "to robust_max_side ('orb.enlarged'), which finds much smaller copies (list entries are not); 0 "
+        "switches it off",
     )
     robust_min_score: int = Field(
         14, description="verified, geometrically consistent inliers a robust-stage hit needs"

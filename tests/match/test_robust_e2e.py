@@ -265,13 +265,15 @@ def test_near_pdq_corroborated_by_corners_in_place(cli: Cli, tmp_path: Path) -> 
 def test_lists_build_keeps_a_reference_description(cli: Cli, store: Store, tmp_path: Path) -> None:
     """A list built from pictures keeps, for each, what ``describe`` (a reference's description, the one
     the robustness benchmark measures) gives: ORB asked for a reference's 256 features, not a seized
-    picture's 768 cut down to 256, which keeps other corners (73 % the same) and found fewer copies."""
+    picture's 768 cut down to 256, which keeps other corners (73 % the same) and found fewer copies; and
+    nothing of a query's (no mirrored descriptors, no enlarged one for a small picture)."""
     ref_dir = tmp_path / "ref"
     ref_dir.mkdir()
     styles = ("room", "text", "texture", "shapes")
     pics = {
         f"{style}-{seed}.png": procedural_image(seed, 640, 480, style) for seed, style in enumerate(styles)
     }
+    pics["small.png"] = procedural_image(7, 320, 240, "room")  # a seized one this small is also enlarged
     for name, pic in pics.items():
         pic.save(ref_dir / name)
     cli("lists", "build", str(ref_dir), "--name", "unit", "--category", "1")
@@ -282,3 +284,5 @@ def test_lists_build_keeps_a_reference_description(cli: Cli, store: Store, tmp_p
     assert set(kept) == set(pics)
     for name, pic in pics.items():
         assert kept[name] == describe(pic).to_bytes(), name
+    # the enlarged descriptor is a query's (ingest stores it for small seized pictures); an entry has none
+    assert list(store.lists.list_descriptors(store.lists.get("unit").id, "orb.enlarged")) == []

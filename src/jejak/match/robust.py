@@ -83,7 +83,6 @@ ALIGN_PX = 4.0
 ALIGN_HAMMING = 80
 """``aligned``: how many of a corner's 256 descriptor bits may differ."""
 _LOG_OCTAVE = math.log(1.2)
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.uint16)
 faiss.omp_set_num_threads(1)  # one small search per candidate: threads cost more than they give
 
 
@@ -250,7 +249,7 @@ def aligned(query: RobustDescriptor, ref: RobustDescriptor) -> int:
     dang = (query.angle[qi] - ref.angle[ri] + 180.0) % 360.0 - 180.0
     ok = (np.abs(doct - expect) <= 1.5) & (np.abs(dang) <= ANGLE_TOL)
     ri, qi = ri[ok], qi[ok]
-    bits = _POPCOUNT[query.desc[qi] ^ ref.desc[ri]].sum(axis=1)
+    bits = np.bitwise_count(query.desc[qi] ^ ref.desc[ri]).sum(axis=1, dtype=np.int64)
     ri = ri[bits <= ALIGN_HAMMING]
     cells = np.floor(rxy[ri] / 2.0).astype(np.int64) @ np.array([1, 1 << 20], np.int64)
     return len(np.unique(cells))

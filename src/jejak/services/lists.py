@@ -251,10 +251,12 @@ def build_list(
     row = _list_for(store, name, known_good, scheme, None, None, by)
     # known videos are hashed densely (see services.media._compare); pictures and keyframes described as
     # references (REF_FEATURES: ORB asked for a reference's count, not a seized picture's cut down, keeps
-    # the corners the robustness benchmark measured); the rest as at ingest
+    # the corners the robustness benchmark measured), without the enlarged descriptor of a small picture
+    # (a query's: the matchers never read it from an entry); the rest as at ingest
     dense = settings.model_copy(
         update={
             "robust_features": min(settings.robust_features, REF_FEATURES),
+            "robust_enlarge_below": 0,
             "video_fps": settings.video_reference_fps,
             "video_keyframes": SLOTS,
             "video_keyframe_seconds": settings.video_reference_keyframe_seconds,
