@@ -196,10 +196,13 @@ def robust_hits(
                     found.append((content_id, entry, KEYFRAMES_NAME, evidence(pairs, len(keys), n_ref)))
     if weak and pdqs:
         found += corroborated(store, settings, weak, pdqs)
-    if near_descs and lists.stills is not None and settings.robust_aligned_corners > 0:
+    if near and lists.stills is not None:  # near_descs: the contents of near that have a descriptor
         have = {(cid, entry) for cid, entry, _a, _e in found}
-        todo = {cid: [(e, d) for e, d in (near or {})[cid] if (cid, e) not in have] for cid in near_descs}
-        found += aligned_hits(lists.stills, settings.robust_aligned_corners, near_descs, todo)
+        todo = {
+            (cid, desc): [(e, d) for e, d in near[cid] if (cid, e) not in have]
+            for cid, desc in near_descs.items()
+        }
+        found += aligned_hits(lists.stills, settings.robust_aligned_corners, todo)
     best: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}
     for cid, entry, alg, ev in found:  # a known video that is also a known still: keep the stronger
         pair = (cid, entry)
@@ -217,21 +220,17 @@ def robust_hits(
 def aligned_hits(
     stills: RobustMatcher,
     min_corners: int,
-    descs: Mapping[int, RobustDescriptor],
-    near: Mapping[int, Sequence[tuple[int, int]]],
+    near: Mapping[tuple[int, RobustDescriptor], Sequence[tuple[int, int]]],
 ) -> list[tuple[int, int, str, dict[str, Any]]]:
-    """The pairs of ``near`` (content -> (entry, PDQ distance)) whose entry has at least ``min_corners``
-    corners in the same place in the content (``aligned``): a PDQ a little too far to be a hit alone,
-    corroborated by the corners of a picture that was not moved, cropped or turned. On the robustness
-    benchmark this finds the recompressed and noisy copies of stripes and checkerboards that the
+    """The pairs of ``near`` ((content, its descriptor) -> (entry, PDQ distance)) whose entry has at least
+    ``min_corners`` corners in the same place in the content (``aligned``): a PDQ a little too far to be a
+    hit alone, corroborated by the corners of a picture that was not moved, cropped or turned. On the
+    robustness benchmark this finds the recompressed and noisy copies of stripes and checkerboards that the
     verification cannot tell apart from each other (docs/benchmarks.md). Evidence: ``score`` and
     ``aligned`` (the corners in place), ``corners`` (the entry's), ``pdq_distance``, and the identity
     transform (rotation 0, the pictures' size ratio as ``scale``)."""
     out = []
-    for cid, pairs in near.items():
-        desc = descs.get(cid)
-        if desc is None:
-            continue
+    for (cid, desc), pairs in near.items():
         for entry, dist in pairs:
             ref = stills.descriptor(entry)
             if ref is None:
